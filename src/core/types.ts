@@ -1,0 +1,89 @@
+/**
+ * The contracts every part of provision is written against: commands as data, probe results,
+ * attribute-level changes and the module interface. Nothing here touches a host.
+ */
+
+export type Os = 'linux' | 'windows';
+
+/** JSON-compatible data: the only shape current state, plans and reports are made of. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/**
+ * A command as data. argv is run without a shell on the host (the engine quotes each element
+ * with the one audited quoting function); stdin travels as data, never on a command line.
+ */
+export interface Command {
+  readonly argv: readonly string[];
+  readonly stdin?: string | Buffer;
+  /** Short human label, e.g. "write /etc/app.conf"; never contains secrets. */
+  readonly label: string;
+}
+
+export interface CommandResult {
+  readonly code: number;
+  readonly stdout: Buffer;
+  readonly stderr: Buffer;
+}
+
+/** What the engine learned about a host in the same round trip as the probes. */
+export interface HostFacts {
+  readonly os: Os;
+  readonly uid: number;
+  /** systemd's major version, or null when systemd is not PID 1. */
+  readonly systemdVersion: number | null;
+}
+
+export interface AttributeChange {
+  /** Dotted path of the attribute, e.g. "mode" or "environment.API_KEY". */
+  readonly attribute: string;
+  /** undefined means "absent" (nothing there before / nothing there after). */
+  readonly before: JsonValue | undefined;
+  readonly after: JsonValue | undefined;
+}
+
+export type Action = 'create' | 'update' | 'delete';
+
+export type DiffResult =
+  | { readonly status: 'ok'; readonly reason: string }
+  | { readonly status: 'change'; readonly action: Action; readonly changes: readonly AttributeChange[] };
+
+/** A reference to another resource by kind and identity, e.g. { kind: 'user', name: 'app' }. */
+export interface ResourceRef {
+  readonly kind: string;
+  readonly name: string;
+}
+
+/** An edge a module declares. `notify` edges also refresh the dependent when the target changes. */
+export interface AutoEdge extends ResourceRef {
+  readonly notify?: boolean;
+}
+
+/** A JSON Schema fragment (draft 2020-12 subset accepted by Ajv). */
+export type JsonSchema = { readonly [key: string]: unknown };
+
+/**
+ * One resource kind. `probe`/`parse` read current state; `diff` is pure; `apply` turns the
+ * decided changes into commands. A module never talks to a host itself.
+ */
+export interface Module<D, C> {
+  readonly kind: string;
+  readonly summary: string;
+  readonly platforms: readonly Os[];
+  /** JSON Schema of the resource's own attributes (kind/id/requires are added by the engine). */
+  readonly schema: JsonSchema;
+  /** Attributes whose values are secrets; the engine redacts them everywhere. */
+  readonly sensitiveAttributes: readonly string[];
+  /** The identity of the resource within its kind: a user name, a path, a unit name. */
+  name(desired: D): string;
+  /** Resources this one needs when the playbook has them: a service needs its account and files. */
+  edges(desired: D): readonly AutoEdge[];
+  /** Semantic checks beyond the schema; messages are user mistakes. */
+  check?(desired: D): readonly { attribute: string; message: string; hint?: string }[];
+  probe(desired: D): Command;
+  parse(result: CommandResult, desired: D, facts: HostFacts): C;
+  diff(desired: D, current: C): DiffResult;
+  apply(desired: D, current: C, diff: DiffResult & { status: 'change' }): readonly Command[];
+  /** Commands run when a resource this one watches (notify edge) changes, given its own planned diff. */
+  refresh?(desired: D, current: C, ownDiff: DiffResult): { reason: string; commands: readonly Command[] } | null;
+}
