@@ -35,17 +35,19 @@ const commonResourceProperties = {
 } as const;
 
 export function resourceBranch(mod: AnyModule): Record<string, unknown> {
-  const schema = mod.schema as { properties?: Record<string, unknown>; required?: string[] };
+  // Keywords beyond properties/required (not, allOf, dependentRequired...) are kept as they are.
+  const { properties, required, type: _type, ...rules } = mod.schema as { properties?: Record<string, unknown>; required?: string[]; type?: string };
   return {
+    ...rules,
     type: 'object',
     title: mod.kind,
     description: mod.summary,
-    required: ['kind', ...(schema.required ?? [])],
+    required: ['kind', ...(required ?? [])],
     additionalProperties: false,
     properties: {
       kind: { const: mod.kind, description: mod.summary },
       ...commonResourceProperties,
-      ...schema.properties,
+      ...properties,
     },
   };
 }
@@ -86,7 +88,7 @@ let ajvInstance: Ajv2020 | undefined;
 
 export function ajv(): Ajv2020 {
   if (!ajvInstance) {
-    ajvInstance = new Ajv2020({ allErrors: true, strict: true, discriminator: true, allowUnionTypes: true });
+    ajvInstance = new Ajv2020({ allErrors: true, strict: true, discriminator: true, allowUnionTypes: true, verbose: true });
     // Editors read `description`; Ajv need not complain about it.
     ajvInstance.addSchema(readSchema(SCHEMA_FILES.definitions), SCHEMA_FILES.definitions);
     ajvInstance.addSchema(readSchema(SCHEMA_FILES.inventory), SCHEMA_FILES.inventory);

@@ -82,6 +82,11 @@ export interface Module<D, C> {
   check?(desired: D): readonly { attribute: string; message: string; hint?: string }[];
   probe(desired: D): Command;
   parse(result: CommandResult, desired: D, facts: HostFacts): C;
+  /**
+   * The part of the current state a saved plan must still match when applied. Leave out values
+   * that change on their own (a main PID); default: the whole state.
+   */
+  stableState?(current: C): unknown;
   diff(desired: D, current: C): DiffResult;
   apply(desired: D, current: C, diff: DiffResult & { status: 'change' }): readonly Command[];
   /** Commands run when a resource this one watches (notify edge) changes, given its own planned diff. */

@@ -1,0 +1,89 @@
+import { createInterface } from 'node:readline/promises';
+import { applyFleet, planFleet, type HostOutcome } from '../../engine/fleet.ts';
+import { planDocument, PlanFileError, readPlanDocument, summarise } from '../../engine/plan-document.ts';
+import { hasChanges, type HostPlan } from '../../engine/plan.ts';
+import { withProgress } from '../progress.ts';
+import { renderHostPlan, renderSummary } from '../render-plan.ts';
+import { defaultTransport, loadOrReport, styleFor } from './shared.ts';
+
+export interface ApplyOptions {
+  target: string;
+  inventory?: string;
+  limit?: string;
+  yes?: boolean;
+  forks: number;
+}
+
+function looksLikePlanFile(path: string): boolean {
+  return path.endsWith('.json');
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return (await rl.question(question)).trim().toLowerCase() === 'yes';
+  } finally {
+    rl.close();
+  }
+}
+
+export async function runApply(opts: ApplyOptions): Promise<number> {
+  const s = styleFor(process.stdout);
+  const progress = process.stderr.isTTY ? 'live' : 'lines';
+  let expected: Map<string, HostPlan>;
+  let config;
+  if (looksLikePlanFile(opts.target)) {
+    let doc;
+    try {
+      doc = readPlanDocument(opts.target);
+    } catch (e) {
+      if (e instanceof PlanFileError) {
+        console.error(`provision: ${e.message}`);
+        return 1;
+      }
+      throw e;
+    }
+    config = loadOrReport({ playbook: doc.playbook, inventory: doc.inventory ?? undefined, limit: doc.limit ?? undefined });
+    if (!config) return 1;
+    expected = new Map(doc.hosts.map((h) => [h.host, h]));
+    console.log(`Applying the saved plan ${opts.target} (made ${doc.created_at}).`);
+  } else {
+    config = loadOrReport({ playbook: opts.target, inventory: opts.inventory, limit: opts.limit });
+    if (!config) return 1;
+    const current = config;
+    const planned = await withProgress(current.hosts.map((h) => h.host.name), process.stderr.isTTY ? 'live' : 'off', 'plan', (onEvent) =>
+      planFleet(current, { forks: opts.forks, transportFor: defaultTransport, onEvent }),
+    );
+    const doc = planDocument(planned, { playbook: config.playbookFile, inventory: opts.inventory ?? null, limit: opts.limit ?? null });
+    console.log([...doc.hosts.flatMap((h) => [...renderHostPlan(h, s), '']), renderSummary(doc.summary, doc.hosts, 'Plan', s)].join('\n'));
+    if (!doc.hosts.some(hasChanges)) {
+      console.log('No changes. Nothing to apply.');
+      return doc.summary.hosts_failed > 0 ? 1 : 0;
+    }
+    if (!opts.yes) {
+      if (!process.stdin.isTTY) {
+        console.error('provision: refusing to apply without confirmation: standard input is not a terminal. Review the plan and pass --yes, or save it with plan --out and apply the file.');
+        return 1;
+      }
+      if (!(await confirm('\nApply these changes? Only "yes" is accepted: '))) {
+        console.error('Apply cancelled; nothing was changed.');
+        return 1;
+      }
+    }
+    // Hosts that could not be planned are not applied; the rest must still match what was shown.
+    expected = new Map(doc.hosts.map((h) => [h.host, h]));
+  }
+  const work = config;
+  const outcomes: HostOutcome[] = await withProgress(work.hosts.map((h) => h.host.name), progress, 'apply', (onEvent) =>
+    applyFleet(work, { forks: opts.forks, transportFor: defaultTransport, onEvent, expected }),
+  );
+  const plans = outcomes.map((o) => o.plan);
+  const lines: string[] = [''];
+  for (const o of outcomes) {
+    if (o.plan.error) lines.push(...renderHostPlan(o.plan, s), '');
+    else if (o.applied && o.applied.length > 0) lines.push(`${s.bold(`host ${o.plan.host}`)}: ${o.applied.length} resource(s) changed and verified: ${o.applied.join(', ')}`);
+  }
+  lines.push(renderSummary(summarise(plans), plans, 'Applied', s));
+  console.log(lines.join('\n'));
+  return plans.some((p) => p.error) ? 1 : 0;
+}

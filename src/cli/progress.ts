@@ -1,0 +1,66 @@
+/**
+ * Per-host progress with listr2: a live view on a terminal, plain lines otherwise. The engine
+ * runs on its own; listr2 only observes its events, so tests and the benchmark need no UI.
+ */
+import { Listr, type ListrTask } from 'listr2';
+import type { HostEvent, HostOutcome } from '../engine/fleet.ts';
+
+export type ProgressMode = 'live' | 'lines' | 'off';
+
+interface Deferred {
+  promise: Promise<HostOutcome>;
+  resolve(o: HostOutcome): void;
+  update?: (text: string) => void;
+}
+
+function deferred(): Deferred {
+  let resolve!: (o: HostOutcome) => void;
+  const promise = new Promise<HostOutcome>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+function describe(o: HostOutcome, verb: 'plan' | 'apply'): string {
+  if (o.plan.error) return o.plan.error.message;
+  const n = o.plan.resources.filter((r) => r.action !== 'none').length;
+  if (verb === 'apply') return n === 0 ? 'no changes' : `${o.applied?.length ?? 0} resource(s) changed`;
+  return n === 0 ? 'no changes' : `${n} change(s) planned`;
+}
+
+/** Runs `work` while showing one progress line per host; returns its result. */
+export async function withProgress<T>(
+  hosts: readonly string[],
+  mode: ProgressMode,
+  verb: 'plan' | 'apply',
+  work: (onEvent: (e: HostEvent) => void) => Promise<T>,
+): Promise<T> {
+  if (mode === 'off' || hosts.length === 0) return work(() => {});
+  const waits = new Map(hosts.map((h) => [h, deferred()]));
+  const tasks: ListrTask[] = hosts.map((h) => ({
+    title: h,
+    task: async (_ctx, task) => {
+      const d = waits.get(h) as Deferred;
+      d.update = (text) => (task.output = text);
+      const outcome = await d.promise;
+      if (outcome.plan.error) throw new Error(`${h}: ${describe(outcome, verb)}`);
+      task.title = `${h}: ${describe(outcome, verb)}`;
+    },
+  }));
+  const listr = new Listr(tasks, {
+    concurrent: true,
+    exitOnError: false,
+    renderer: mode === 'live' ? 'default' : 'simple',
+    rendererOptions: { collapseErrors: false },
+  });
+  const onEvent = (e: HostEvent): void => {
+    const d = waits.get(e.host);
+    if (!d) return;
+    if (e.type === 'done') d.resolve(e.outcome);
+    else d.update?.(e.type === 'applying' ? `applying ${e.resources} resource(s)` : e.type);
+  };
+  const shown = listr.run().catch(() => {});
+  try {
+    return await work(onEvent);
+  } finally {
+    await shown;
+  }
+}

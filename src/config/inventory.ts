@@ -1,0 +1,168 @@
+/**
+ * The inventory: hosts, groups, variables and connection settings, in the shape of an Ansible
+ * YAML inventory. Precedence, lowest first: all, parent groups, child groups (same depth:
+ * alphabetical), the host itself.
+ */
+import { dirname, resolve } from 'node:path';
+import { hasErrors, type Diagnostic } from './diagnostics.ts';
+import { schemaDiagnostics } from './schema-errors.ts';
+import { validator } from './schema.ts';
+import { readYamlFile, type YamlSource } from './yaml-source.ts';
+
+export interface ConnectionSettings {
+  readonly transport?: 'ssh' | 'local';
+  readonly port?: number;
+  readonly user?: string;
+  readonly identity_file?: string;
+  readonly known_hosts_file?: string;
+  readonly strict_host_key_checking?: boolean;
+  readonly ssh_config_file?: string | null;
+  readonly proxy_jump?: string;
+  readonly become?: boolean;
+  readonly become_user?: string;
+  readonly connect_timeout?: number;
+  readonly keepalive_interval?: number;
+}
+
+export type Vars = Readonly<Record<string, unknown>>;
+
+export interface InventoryHost {
+  readonly name: string;
+  readonly address: string;
+  readonly groups: readonly string[];
+  readonly vars: Vars;
+  readonly connection: ConnectionSettings;
+}
+
+export interface Inventory {
+  /** Where it came from, for messages ("(default: localhost)" when none was given). */
+  readonly origin: string;
+  readonly hosts: ReadonlyMap<string, InventoryHost>;
+  readonly groups: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+interface RawHost { address?: string; vars?: Vars; connection?: ConnectionSettings }
+interface RawGroup { hosts?: Record<string, RawHost | null>; children?: Record<string, RawGroup | null>; vars?: Vars; connection?: ConnectionSettings }
+
+/** Used when no inventory is given: the controller itself, reached without SSH. */
+export function defaultInventory(): Inventory {
+  return {
+    origin: '(default: localhost)',
+    hosts: new Map([['localhost', { name: 'localhost', address: 'localhost', groups: ['all'], vars: {}, connection: { transport: 'local' } }]]),
+    groups: new Map([['all', new Set(['localhost'])]]),
+  };
+}
+
+export function loadInventory(file: string): { inventory?: Inventory; diagnostics: Diagnostic[] } {
+  const { source, diagnostics } = readYamlFile(file);
+  if (!source) return { diagnostics };
+  const validate = validator('inventory.schema.json');
+  if (!validate(source.data)) {
+    return { diagnostics: [...diagnostics, ...schemaDiagnostics(validate.errors ?? [], source)] };
+  }
+  return buildInventory(source, resolve(dirname(file)), diagnostics);
+}
+
+interface Layer { depth: number; group: string; vars: Vars; connection: ConnectionSettings }
+
+function buildInventory(src: YamlSource, baseDir: string, diagnostics: Diagnostic[]): { inventory?: Inventory; diagnostics: Diagnostic[] } {
+  const root = (src.data as { all: RawGroup }).all;
+  const layers = new Map<string, Layer[]>();
+  const own = new Map<string, RawHost[]>();
+  const groups = new Map<string, Set<string>>();
+  const visiting: string[] = [];
+
+  const walk = (name: string, g: RawGroup, depth: number, ancestors: string[]): void => {
+    if (visiting.includes(name)) {
+      diagnostics.push({ severity: 'error', location: { file: src.file, line: 1, column: 1 }, path: '', message: `group ${name} contains itself (${[...visiting, name].join(' -> ')})` });
+      return;
+    }
+    visiting.push(name);
+    const members = groups.get(name) ?? new Set<string>();
+    groups.set(name, members);
+    for (const [hostName, h] of Object.entries(g.hosts ?? {})) {
+      for (const gName of [name, ...ancestors]) groups.get(gName)?.add(hostName);
+      const list = layers.get(hostName) ?? [];
+      list.push({ depth, group: name, vars: g.vars ?? {}, connection: g.connection ?? {} });
+      // Ancestors' settings apply too, at their own depth.
+      layers.set(hostName, list);
+      if (h) own.set(hostName, [...(own.get(hostName) ?? []), h]);
+    }
+    for (const [childName, child] of Object.entries(g.children ?? {})) walk(childName, child ?? {}, depth + 1, [name, ...ancestors]);
+    visiting.pop();
+  };
+  walk('all', root, 0, []);
+
+  // A host's layers: every group it belongs to (directly or through children), each once.
+  const groupLayer = new Map<string, Layer>();
+  const collect = (name: string, g: RawGroup, depth: number): void => {
+    if (!groupLayer.has(name)) groupLayer.set(name, { depth, group: name, vars: g.vars ?? {}, connection: g.connection ?? {} });
+    for (const [c, child] of Object.entries(g.children ?? {})) collect(c, child ?? {}, depth + 1);
+  };
+  collect('all', root, 0);
+
+  const hosts = new Map<string, InventoryHost>();
+  for (const hostName of layers.keys()) {
+    const memberOf = [...groups.entries()].filter(([, m]) => m.has(hostName)).map(([g]) => g);
+    const ordered = memberOf
+      .map((g) => groupLayer.get(g))
+      .filter((l): l is Layer => l !== undefined)
+      .sort((a, b) => a.depth - b.depth || a.group.localeCompare(b.group));
+    let vars: Record<string, unknown> = {};
+    let connection: ConnectionSettings = {};
+    let address: string | undefined;
+    for (const l of ordered) {
+      vars = { ...vars, ...l.vars };
+      connection = { ...connection, ...l.connection };
+    }
+    for (const h of own.get(hostName) ?? []) {
+      vars = { ...vars, ...h.vars };
+      connection = { ...connection, ...h.connection };
+      address = h.address ?? address;
+    }
+    connection = resolvePaths(connection, baseDir);
+    hosts.set(hostName, { name: hostName, address: address ?? hostName, groups: memberOf.sort(), vars, connection });
+  }
+  groups.set('all', new Set(hosts.keys()));
+  if (hasErrors(diagnostics)) return { diagnostics };
+  return { inventory: { origin: src.file, hosts, groups }, diagnostics };
+}
+
+/** Relative key and known_hosts paths are relative to the inventory file, like Ansible's. */
+function resolvePaths(c: ConnectionSettings, baseDir: string): ConnectionSettings {
+  const fix = (p: string | undefined): string | undefined => (p === undefined || p.startsWith('~') || p.startsWith('/') ? p : resolve(baseDir, p));
+  return {
+    ...c,
+    ...(c.identity_file !== undefined ? { identity_file: fix(c.identity_file) } : {}),
+    ...(c.known_hosts_file !== undefined ? { known_hosts_file: fix(c.known_hosts_file) } : {}),
+    ...(typeof c.ssh_config_file === 'string' ? { ssh_config_file: fix(c.ssh_config_file) } : {}),
+  };
+}
+
+/**
+ * Select hosts by pattern: names or groups, comma lists, globs (* and ?), `!x` to exclude.
+ * Returns host names in inventory order; unknown plain names are reported.
+ */
+export function selectHosts(inv: Inventory, pattern: string | readonly string[]): { hosts: string[]; unknown: string[] } {
+  const parts = (Array.isArray(pattern) ? pattern : String(pattern).split(',')).map((p) => p.trim()).filter(Boolean);
+  const include = new Set<string>();
+  const exclude = new Set<string>();
+  const unknown: string[] = [];
+  for (const part of parts) {
+    const negative = part.startsWith('!');
+    const p = negative ? part.slice(1) : part;
+    const matched = match(inv, p);
+    if (matched.length === 0 && !/[*?]/.test(p)) unknown.push(p);
+    for (const h of matched) (negative ? exclude : include).add(h);
+  }
+  const hosts = [...inv.hosts.keys()].filter((h) => include.has(h) && !exclude.has(h));
+  return { hosts, unknown };
+}
+
+function match(inv: Inventory, p: string): string[] {
+  const re = new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const out = new Set<string>();
+  for (const [g, members] of inv.groups) if (re.test(g)) members.forEach((h) => out.add(h));
+  for (const h of inv.hosts.keys()) if (re.test(h)) out.add(h);
+  return [...out];
+}

@@ -1,0 +1,75 @@
+/**
+ * The plan as stable, documented JSON (schemas/plan.schema.json): printed by `plan --json`,
+ * saved by `plan --out` and read back by `apply FILE`. It never holds secret values.
+ */
+import { readFileSync } from 'node:fs';
+import { validator } from '../config/schema.ts';
+import { digest } from '../core/json.ts';
+import type { HostOutcome } from './fleet.ts';
+import type { HostPlan, PlanAction } from './plan.ts';
+
+export const PLAN_FORMAT_VERSION = 1;
+
+export interface PlanSummary {
+  readonly hosts: number;
+  readonly hosts_failed: number;
+  readonly create: number;
+  readonly update: number;
+  readonly delete: number;
+  readonly refresh: number;
+  readonly unchanged: number;
+}
+
+export interface PlanDocument {
+  readonly format_version: number;
+  readonly created_at: string;
+  readonly playbook: string;
+  readonly inventory: string | null;
+  readonly limit: string | null;
+  readonly hosts: readonly HostPlan[];
+  readonly summary: PlanSummary;
+}
+
+export function summarise(plans: readonly HostPlan[]): PlanSummary {
+  const count = (a: PlanAction): number => plans.reduce((n, p) => n + p.resources.filter((r) => r.action === a).length, 0);
+  return {
+    hosts: plans.length,
+    hosts_failed: plans.filter((p) => p.error).length,
+    create: count('create'),
+    update: count('update'),
+    delete: count('delete'),
+    refresh: count('refresh'),
+    unchanged: count('none'),
+  };
+}
+
+export function planDocument(outcomes: readonly HostOutcome[], meta: { playbook: string; inventory: string | null; limit: string | null }): PlanDocument {
+  const hosts = outcomes.map((o) => o.plan);
+  return { format_version: PLAN_FORMAT_VERSION, created_at: new Date().toISOString(), ...meta, hosts, summary: summarise(hosts) };
+}
+
+export class PlanFileError extends Error {
+  override name = 'PlanFileError';
+}
+
+export function readPlanDocument(file: string): PlanDocument {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new PlanFileError(`cannot read plan ${file}: ${(e as Error).message}`);
+  }
+  const validate = validator('plan.schema.json');
+  if (!validate(data)) {
+    const first = validate.errors?.[0];
+    throw new PlanFileError(`${file} is not a provision plan: ${first?.instancePath || '/'} ${first?.message ?? ''}`);
+  }
+  const doc = data as PlanDocument;
+  if (doc.format_version !== PLAN_FORMAT_VERSION) throw new PlanFileError(`${file} has plan format ${doc.format_version}; this provision reads ${PLAN_FORMAT_VERSION}`);
+  return doc;
+}
+
+/** A short fingerprint shown with the plan, so an operator can tell two plans apart. */
+export function planFingerprint(doc: PlanDocument): string {
+  return digest(doc.hosts).slice(0, 12);
+}

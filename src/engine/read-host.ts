@@ -1,0 +1,80 @@
+/**
+ * Reads a host in one round trip: the facts probe and every resource's probe go into one
+ * batched script; each module's pure parser and diff then run on the controller.
+ */
+import type { HostWork } from '../config/playbook.ts';
+import type { ResourceInstance } from '../config/resource.ts';
+import { digest } from '../core/json.ts';
+import type { Command, CommandResult, DiffResult, HostFacts } from '../core/types.ts';
+import type { Transport } from '../transport/transport.ts';
+import { HostError } from './errors.ts';
+import { scrub } from './redact.ts';
+import { buildBatchScript, newNonce, parseBatchOutput, type ScriptStep } from './remote-script.ts';
+
+export interface ResourceState {
+  readonly resource: ResourceInstance;
+  readonly current: unknown;
+  readonly diff: DiffResult;
+  /** Digest of the parsed current state: a saved plan is stale when it differs. */
+  readonly currentDigest: string;
+}
+
+export interface HostState {
+  readonly facts: HostFacts;
+  /** In dependency order. */
+  readonly resources: readonly ResourceState[];
+}
+
+const FACTS: Command = {
+  argv: ['sh', '-c', 'id -u; uname -s; systemctl --version 2>/dev/null | sed -n "1s/^systemd \\([0-9]*\\).*/\\1/p"; cat /proc/1/comm 2>/dev/null'],
+  label: 'read host facts',
+};
+
+export function parseFacts(r: CommandResult): HostFacts {
+  const [uid = '', kernel = '', version = '', pid1 = ''] = r.stdout.toString('utf8').split('\n');
+  const systemd = pid1.trim() === 'systemd' && /^\d+$/.test(version.trim()) ? Number(version.trim()) : null;
+  return { os: kernel.trim() === 'Linux' ? 'linux' : 'linux', uid: Number(uid.trim()), systemdVersion: systemd };
+}
+
+/** Runs a batch on a host and returns each step's result, mapping transport failures to HostErrors. */
+export async function runBatch(transport: Transport, work: HostWork, steps: ScriptStep[], stopOnFailure: boolean, phase: 'read' | 'apply' | 'verify'): Promise<Map<string, CommandResult>> {
+  const nonce = newNonce();
+  const script = buildBatchScript(steps, { stopOnFailure }, nonce);
+  const result = await transport.runScript(script);
+  const stderr = scrub(result.stderr.toString('utf8').trim(), work.secrets);
+  if (result.code !== 0) {
+    if (/a password is required|a terminal is required/.test(stderr)) {
+      throw new HostError(work.host.name, `sudo asked for a password: ${stderr}`, { phase, hint: 'become uses sudo -n: allow the login user passwordless sudo (NOPASSWD) for sh' });
+    }
+    throw new HostError(work.host.name, `the remote shell exited with ${result.code}${stderr ? `: ${stderr}` : ''}`, { phase, hint: 'the host needs a POSIX sh, mktemp, base64 and wc; check the login user can run them' });
+  }
+  try {
+    return parseBatchOutput(result.stdout, nonce);
+  } catch (e) {
+    throw new HostError(work.host.name, `unreadable output from the host (${(e as Error).message})${stderr ? `; stderr: ${stderr}` : ''}`, { phase, hint: 'a login script that prints to stdout (e.g. in ~/.bashrc) corrupts the output; make it quiet for non-interactive shells' });
+  }
+}
+
+export async function readHost(transport: Transport, work: HostWork, phase: 'read' | 'verify' = 'read'): Promise<HostState> {
+  const resources = work.graph.order;
+  const steps: ScriptStep[] = [{ id: 'facts', command: FACTS }, ...resources.map((r, i) => ({ id: `p${i}`, command: r.module.probe(r.desired) }))];
+  const results = await runBatch(transport, work, steps, false, phase);
+  const factsResult = results.get('facts');
+  if (!factsResult) throw new HostError(work.host.name, 'the host returned no facts', { phase });
+  const facts = parseFacts(factsResult);
+  return {
+    facts,
+    resources: resources.map((resource, i) => {
+      const r = results.get(`p${i}`);
+      if (!r) throw new HostError(work.host.name, `no output for ${resource.address}`, { phase, resource: resource.address });
+      let current: unknown;
+      try {
+        current = resource.module.parse(r, resource.desired, facts);
+      } catch (e) {
+        const detail = scrub(`${(e as Error).message}; probe exit ${r.code}: ${r.stderr.toString('utf8').trim()}`, work.secrets);
+        throw new HostError(work.host.name, `cannot read ${resource.address}: ${detail}`, { phase, resource: resource.address });
+      }
+      return { resource, current, diff: resource.module.diff(resource.desired, current), currentDigest: digest(resource.module.stableState ? resource.module.stableState(current) : current) };
+    }),
+  };
+}
