@@ -2,7 +2,7 @@
  * Per-host progress with listr2: a live view on a terminal, plain lines otherwise. The engine
  * runs on its own; listr2 only observes its events, so tests and the benchmark need no UI.
  */
-import { Listr, type ListrTask } from 'listr2';
+import { Listr, ListrLogger, ProcessOutput, type ListrTask } from 'listr2';
 import type { HostEvent, HostOutcome } from '../engine/fleet.ts';
 
 export type ProgressMode = 'live' | 'lines' | 'off';
@@ -49,7 +49,8 @@ export async function withProgress<T>(
     concurrent: true,
     exitOnError: false,
     renderer: mode === 'live' ? 'default' : 'simple',
-    rendererOptions: { collapseErrors: false },
+    // Progress is for people: stdout stays the plan (or JSON) alone.
+    rendererOptions: { collapseErrors: false, logger: new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr) }) },
   });
   const onEvent = (e: HostEvent): void => {
     const d = waits.get(e.host);

@@ -74,7 +74,11 @@ export function renderSummary(summary: PlanSummary, plans: readonly HostPlan[], 
   let line = `${s.bold(`${verb}:`)} ${text} on ${summary.hosts - failed.length} of ${summary.hosts} ${hostWord}.`;
   if (failed.length > 0) {
     line += `\n${s.red(`${failed.length} ${failed.length === 1 ? 'host' : 'hosts'} failed:`)}`;
-    for (const f of failed) line += `\n  ${f.host}${f.error?.resource ? ` (${f.error.resource})` : ''}: ${f.error?.message ?? ''}`;
+    for (const f of failed) {
+      const message = f.error?.message ?? '';
+      const who = `${f.host}${f.error?.resource ? ` (${f.error.resource})` : ''}`;
+      line += `\n  ${message.startsWith(`${f.host} `) ? message : `${who}: ${message}`}`;
+    }
   }
   return line;
 }

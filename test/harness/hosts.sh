@@ -25,7 +25,7 @@
 #   TESTHOSTS_EXTRA_PACKAGES="" (baked into the base on top of the default list)
 #   TESTHOSTS_BOOT_TIMEOUT=180  TESTHOSTS_NAT=0 (1: masquerade the bridge so hosts reach the
 #   mirror; needs nft or iptables)  TESTHOSTS_KEEP=0 (1: keep upper dirs on down, for debugging)
-set -euo pipefail
+set -eEuo pipefail   # (-E: the ERR trap below also fires inside functions and subshells)
 trap 'rc=$?; log "ERROR: line $LINENO: $BASH_COMMAND (exit $rc)"' ERR   # never fail silently
 
 CACHE=${TESTHOSTS_CACHE:-/var/cache/provision-testhosts}
@@ -38,7 +38,6 @@ apt_mirror() { # the Debian mirror this machine's apt already uses
     awk '$1=="deb"{print ($2 ~ /^\[/ ? $3 : $2)}' /etc/apt/sources.list 2>/dev/null || true
   } | awk '!/security/ && !done {print; done=1}'   # (no `head`: SIGPIPE+pipefail; files may be missing)
 }
-MIRROR=${TESTHOSTS_MIRROR:-$(apt_mirror)}
 EXTRA=${TESTHOSTS_EXTRA_PACKAGES:-}
 BOOT_TIMEOUT=${TESTHOSTS_BOOT_TIMEOUT:-180}
 BR=${PREFIX}br0
@@ -49,28 +48,33 @@ CGHIER=()                                   # cgroup hierarchies we track hosts 
 [ -d $CG/unified ] && CGHIER+=("$CG/unified")   # v2 in hybrid mode
 [ -f $CG/cgroup.controllers ] && CGHIER=("$CG")  # pure v2 host
 KEY=$CACHE/id_ed25519
-SELF=$(readlink -f "$0")
-BASE_REV=1        # bump when customize_base changes (re-customises a copy of the raw tree)
+SELF=${BASH_SOURCE[0]}; [[ "$SELF" == /* ]] || SELF=$PWD/$SELF
+BASE_REV=2        # bump when customize_base changes (re-customises a copy of the raw tree)
 PKGS="systemd,systemd-sysv,dbus,libpam-systemd,openssh-server,acl,cron,sudo,iproute2,procps,less,supervisor"
-[ -n "$EXTRA" ] && PKGS="$PKGS,$(echo "$EXTRA" | tr ' ' ',')"
-RAW_ID=$(printf '%s\n' "$SUITE" "$PKGS" | sha256sum | cut -c1-12)
-RAW=$CACHE/debootstrap-$SUITE-$RAW_ID        # plain debootstrap output (kept: rebuilding it is slow)
-BASE_ID=$(printf '%s\n' "$RAW_ID" "$BASE_REV" | sha256sum | cut -c1-12)
-BASE=$CACHE/base-$SUITE-$BASE_ID             # customised copy, read-only lower dir of every host
+[ -n "$EXTRA" ] && PKGS="$PKGS,${EXTRA// /,}"
+base_vars() { # (only `up` needs these; exec/reboot/down stay cheap)
+  MIRROR=${TESTHOSTS_MIRROR:-$(apt_mirror)}
+  RAW_ID=$(printf '%s\n' "$SUITE" "$PKGS" | sha256sum | cut -c1-12)
+  RAW=$CACHE/debootstrap-$SUITE-$RAW_ID       # plain debootstrap output (kept: rebuilding it is slow)
+  BASE_ID=$(printf '%s\n' "$RAW_ID" "$BASE_REV" | sha256sum | cut -c1-12)
+  BASE=$CACHE/base-$SUITE-$BASE_ID            # customised copy, read-only lower dir of every host
+}
 
-log() { printf '[hosts.sh %s] %s\n' "$(date +%T)" "$*" >&2; }
+log() { printf '[hosts.sh %(%T)T] %s\n' -1 "$*" >&2; }
 die() { log "ERROR: $*"; exit "${DIE_RC:-1}"; }
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.1f", b-a}'; }
+# time in microseconds without forking (the wait loops run often, on a machine busy booting hosts)
+now_us() { NOW_US=${EPOCHREALTIME//[!0-9]/}; }
+since() { local d; now_us; d=$((NOW_US - $1)); printf '%d.%d' $((d / 1000000)) $((d % 1000000 / 100000)); }
+timed_out() { now_us; (( NOW_US - $1 > BOOT_TIMEOUT * 1000000 )); }
+port_open() { { : <>"/dev/tcp/$1/22"; } 2>/dev/null; }   # in-process TCP probe (no fork)
 name_of() { echo "$PREFIX$1"; }
 ip_of() { echo "$NET.$((10 + $1))"; }
 
 need_root_and_tools() { # $@ = tools needed
-  [ "$(id -u)" = 0 ] || die "must run as root"
+  [ "$EUID" = 0 ] || die "must run as root"
   local t; for t in "$@"; do
     command -v "$t" >/dev/null || die "missing tool: $t (apt-get install debootstrap systemd-container openssh-client iproute2 util-linux)"
   done
-  grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null || die "overlayfs not available"
 }
 
 # ---------------------------------------------------------------- base image
@@ -94,6 +98,12 @@ EOF
            getty@tty1.service; do
     ln -sf /dev/null "$r/etc/systemd/system/$u"
   done
+  # generators for disks, kernel command lines, consoles and offline updates have nothing to do
+  # in a container; each still costs an exec per boot (and several hosts boot at once)
+  mkdir -p "$r/etc/systemd/system-generators"
+  for u in cryptsetup gpt-auto hibernate-resume integritysetup veritysetup getty system-update debug run; do
+    ln -sf /dev/null "$r/etc/systemd/system-generators/systemd-$u-generator"
+  done
   printf 'LANG=C.UTF-8\n' > "$r/etc/default/locale"
 }
 
@@ -101,7 +111,7 @@ ensure_base() { # raw debootstrap tree (slow, cached per suite+packages) -> cust
   [ -f "$BASE.ready" ] && return 0
   mkdir -p "$CACHE"
   exec 8>"$CACHE/.build.lock"; flock 8
-  local t0; t0=$(now)
+  local t0; now_us; t0=$NOW_US
   if [ ! -f "$RAW.ready" ]; then
     local tmp=$CACHE/.debootstrap-$RAW_ID
     rm -rf "$tmp"
@@ -162,17 +172,19 @@ EOF
   fi
 }
 
-setup_netns() {
-  local i=$1 n; n=$(name_of "$i")
-  ip netns del "$n" 2>/dev/null || true
-  ip link del "${n}h" 2>/dev/null || true
-  ip netns add "$n"
-  ip link add "${n}h" type veth peer name host0 netns "$n"
-  ip link set "${n}h" master "$BR" up
-  ip -n "$n" link set lo up
-  ip -n "$n" addr add "$(ip_of "$i")/24" dev host0
-  ip -n "$n" link set host0 up
-  ip -n "$n" route add default via "$NET.1"
+setup_netns() { # few execs: with several hosts starting on a busy machine every fork counts
+  local i=$1 n=$PREFIX$1
+  ip -batch - <<EOF
+netns add $n
+link add ${n}h type veth peer name host0 netns $n
+link set ${n}h master $BR up
+EOF
+  ip -n "$n" -batch - <<EOF
+link set lo up
+addr add $NET.$((10 + i))/24 dev host0
+link set host0 up
+route add default via $NET.1
+EOF
 }
 
 # ---------------------------------------------------------------- one host
@@ -191,10 +203,11 @@ nspawn_pid() { # pid of the host's systemd-nspawn if alive and really ours
   echo "$p"
 }
 leader_pid() { # container PID 1 (systemd) as seen from here
-  local d np c; d=$(hostdir "$1"); [ -f "$d/nspawn.pid" ] || return 1
-  np=$(cat "$d/nspawn.pid"); alive "$np" || return 1
-  for c in $(pgrep -P "$np"); do
-    [ "$(readlink /proc/$c/ns/pid)" != "$(readlink /proc/self/ns/pid)" ] && { echo "$c"; return 0; }
+  local f=$STATE/$PREFIX$1/nspawn.pid np c kids; [ -f "$f" ] || return 1
+  read -r np < "$f" && alive "$np" || return 1
+  read -r kids < "/proc/$np/task/$np/children" 2>/dev/null || kids=$(pgrep -P "$np") || return 1
+  for c in $kids; do   # the child of nspawn in another PID namespace
+    if [ -e "/proc/$c/ns/pid" ] && ! [ "/proc/$c/ns/pid" -ef /proc/self/ns/pid ]; then echo "$c"; return 0; fi
   done; return 1
 }
 cg_pids() { # every pid in the host's cgroup subtree
@@ -202,22 +215,30 @@ cg_pids() { # every pid in the host's cgroup subtree
   find "${CGHIER[0]}/$CGNAME/$n" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -un
 }
 
-prepare_host() {
-  local i=$1 d r n ip; d=$(hostdir "$i"); r=$d/root; n=$(name_of "$i"); ip=$(ip_of "$i")
-  cleanup_host "$i" quiet
+prepare_host() { # (cmd_up has cleaned up whatever an earlier host $1 left)
+  local i=$1 n=$PREFIX$1 ip=$NET.$((10 + $1)) d r kp kt kb h; d=$STATE/$n; r=$d/root
   mkdir -p "$d/upper" "$d/work" "$r"
   mount -t overlay "overlay-$n" -o "lowerdir=$BASE,upperdir=$d/upper,workdir=$d/work" "$r"
   echo "$BASE" > "$d/base"
   echo "$n" > "$r/etc/hostname"
   printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n' "$n" > "$r/etc/hosts"
-  od -An -tx1 -N16 /dev/urandom | tr -d ' \n' > "$r/etc/machine-id"; echo >> "$r/etc/machine-id"
+  printf '%08x%08x%08x%08x\n' "$SRANDOM" "$SRANDOM" "$SRANDOM" "$SRANDOM" > "$r/etc/machine-id"
+  ssh-keygen -q -t ecdsa -N '' -C "$n" -f "$r/etc/ssh/ssh_host_ecdsa_key" & kp=$!
   ssh-keygen -q -t ed25519 -N '' -C "$n" -f "$r/etc/ssh/ssh_host_ed25519_key"
-  ssh-keygen -q -t ecdsa -N '' -C "$n" -f "$r/etc/ssh/ssh_host_ecdsa_key"
-  install -d -m700 "$r/root/.ssh"
+  wait "$kp"
+  mkdir -p "$r/root/.ssh"; chmod 700 "$r/root/.ssh"
   cat "$KEY.pub" "$CACHE/id_rsa.pub" > "$r/root/.ssh/authorized_keys"; chmod 600 "$r/root/.ssh/authorized_keys"
-  echo "$ip $(cut -d' ' -f1,2 "$r/etc/ssh/ssh_host_ed25519_key.pub")" > "$d/known_host"
+  read -r kt kb _ < "$r/etc/ssh/ssh_host_ed25519_key.pub"
+  echo "$ip $kt $kb" > "$d/known_host"        # strict host key checking from the first login on
   setup_netns "$i"
-  local h; for h in "${CGHIER[@]}"; do mkdir -p "$h/$CGNAME/$n"; done
+  for h in "${CGHIER[@]}"; do mkdir -p "$h/$CGNAME/$n"; done
+}
+
+boot_host() { # $1=i $2=t0 ; prepare, start the detached wrapper, wait for ssh (hosts boot in parallel)
+  local i=$1 t0=$2 d=$STATE/$PREFIX$1
+  prepare_host "$i"
+  setsid bash "$SELF" _run "$i" </dev/null >>"$d/console.log" 2>&1 8>&- 9>&- &
+  wait_ssh "$i" "$t0" > "$d/ssh_ready"
 }
 
 # Runs detached (setsid) as the supervisor of one container; restarts nspawn when the
@@ -250,15 +271,16 @@ host_ssh() { # $1=i, rest: remote command ; batch ssh with strict host key check
 }
 
 wait_ssh() { # $1=i $2=t0 ; prints seconds-to-ssh or fails
-  local i=$1 t0=$2
+  local i=$1 t0=$2 ip=$NET.$((10 + $1)) d=$STATE/$PREFIX$1 w= k
+  for ((k = 0; k < 200; k++)); do [ -s "$d/wrapper.pid" ] && read -r w < "$d/wrapper.pid" && break; sleep 0.05; done
+  [ -n "$w" ] || { echo "wrapper did not start"; return 1; }
   while :; do
-    if host_ssh "$i" true 2>/dev/null; then since "$t0"; return 0; fi
-    wrapper_pid "$i" >/dev/null || { echo "died"; return 1; }
+    if port_open "$ip" && host_ssh "$i" true 2>/dev/null; then since "$t0"; return 0; fi
+    [ -d "/proc/$w" ] || { echo "died"; return 1; }
     timed_out "$t0" && { echo "timeout"; return 1; }
-    sleep 0.2
+    sleep 0.1
   done
 }
-timed_out() { awk -v a="$1" -v b="$(now)" -v t="$BOOT_TIMEOUT" 'BEGIN{exit !(b-a>t)}'; }
 
 stop_hosts() { # $@ = indices ; orderly shutdown, then SIGKILL what is left (our cgroup only)
   local i p deadline left
@@ -304,9 +326,10 @@ cleanup_host() { # remove everything a host left behind (safe to call repeatedly
 }
 
 known_indices() { # indices of all hosts that have any state
-  local f; { for f in "$STATE/$PREFIX"[0-9]*; do [ -e "$f" ] && echo "${f##*/$PREFIX}"; done
+  local f; { for f in "$STATE/$PREFIX"[0-9]* "${CGHIER[0]}/$CGNAME/$PREFIX"[0-9]*; do
+               if [ -e "$f" ]; then echo "${f##*/$PREFIX}"; fi
+             done
              ip netns list 2>/dev/null | awk '{print $1}' | sed -n "s/^$PREFIX\([0-9]\+\)$/\1/p"
-             for f in "${CGHIER[0]}/$CGNAME/$PREFIX"[0-9]*; do [ -e "$f" ] && echo "${f##*/$PREFIX}"; done
            } | sort -un
 }
 
@@ -332,9 +355,11 @@ write_outputs() {
 cmd_up() {
   local n=${1:-}; [[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] && [ "$n" -le 240 ] || die "usage: $0 up N (1..240)"
   need_root_and_tools debootstrap systemd-nspawn ssh ssh-keygen ip mount umount flock nsenter setsid mountpoint
+  grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null || die "overlayfs not available"
+  base_vars
   mkdir -p "$STATE"; exec 9>"$STATE/.lock"; flock 9
   ensure_key; ensure_base; tune_kernel; ensure_bridge
-  local i extra=() started=() t0; t0=$(now)
+  local i extra=() t0; now_us; t0=$NOW_US
   for i in $(known_indices); do [ "$i" -gt "$n" ] && extra+=("$i"); done
   [ ${#extra[@]} -gt 0 ] && { log "stopping surplus hosts: ${extra[*]}"; stop_hosts "${extra[@]}"; }
   local todo=()
@@ -344,23 +369,19 @@ cmd_up() {
     todo+=("$i")
   done
   # anything left of those (crashed wrapper, orphaned container, other base) is stopped first
-  [ ${#todo[@]} -gt 0 ] && TESTHOSTS_KEEP=0 stop_hosts "${todo[@]}"
-  for i in "${todo[@]}"; do
-    prepare_host "$i"
-    setsid bash "$SELF" _run "$i" </dev/null >>"$(hostdir "$i")/console.log" 2>&1 8>&- 9>&- &
-    local k; for ((k = 0; k < 100; k++)); do [ -s "$(hostdir "$i")/wrapper.pid" ] && break; sleep 0.05; done
-    started+=("$i")
-  done
-  if [ ${#started[@]} -gt 0 ]; then
-    log "booting ${#started[@]} host(s): ${started[*]}"
+  local known=" $(echo $(known_indices)) " stale=()
+  for i in "${todo[@]}"; do [[ "$known" == *" $i "* ]] && stale+=("$i"); done
+  [ ${#stale[@]} -gt 0 ] && TESTHOSTS_KEEP=0 stop_hosts "${stale[@]}"
+  if [ ${#todo[@]} -gt 0 ]; then
+    log "booting ${#todo[@]} host(s): ${todo[*]}"
     local res=() fail=0 wpids=()
-    for i in "${started[@]}"; do wait_ssh "$i" "$t0" > "$(hostdir "$i")/ssh_ready" & wpids+=($!); done
+    for i in "${todo[@]}"; do boot_host "$i" "$t0" & wpids+=($!); done
     wait "${wpids[@]}" || true   # (a bare `wait` would also wait for the detached hosts)
-    for i in "${started[@]}"; do
-      res+=("$(name_of "$i")=$(cat "$(hostdir "$i")/ssh_ready")s")
-      grep -q '^[0-9]' "$(hostdir "$i")/ssh_ready" || { fail=1; log "$(name_of "$i") failed; console: $(hostdir "$i")/console.log"; tail -5 "$(hostdir "$i")/console.log" >&2; }
+    for i in "${todo[@]}"; do
+      res+=("$(name_of "$i")=$(cat "$(hostdir "$i")/ssh_ready" 2>/dev/null || echo failed)s")
+      grep -qs '^[0-9]' "$(hostdir "$i")/ssh_ready" || { fail=1; log "$(name_of "$i") failed; console: $(hostdir "$i")/console.log"; tail -5 "$(hostdir "$i")/console.log" >&2 || true; }
     done
-    log "ssh ready: ${res[*]} (all ${#started[@]} in $(since "$t0")s)"
+    log "ssh ready: ${res[*]} (all ${#todo[@]} in $(since "$t0")s)"
     [ $fail = 0 ] || die "some hosts did not come up"
   fi
   write_outputs "$n"
@@ -420,32 +441,40 @@ cmd_reboot() { # `systemctl reboot` inside host I, wait for ssh from a new PID 1
   local i=${1:-}
   [[ "$i" =~ ^[0-9]+$ ]] || die "usage: $0 reboot I"
   need_root_and_tools nsenter ssh
-  local l0 l t0 et el; t0=$(now)
-  wrapper_pid "$i" >/dev/null && l0=$(leader_pid "$i") || die "host $(name_of "$i") is not running"
-  nsenter -t "$l0" -m -u -i -n -p -- /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-    systemctl reboot --no-block </dev/null || die "systemctl reboot failed in $(name_of "$i")"
+  local d n w np0 np l t0 out et el st; d=$(hostdir "$i"); n=$(name_of "$i")
+  now_us; t0=$NOW_US
+  { w=$(wrapper_pid "$i") && np0=$(nspawn_pid "$i") && l=$(leader_pid "$i"); } || die "host $n is not running"
+  nsenter -t "$l" -m -u -i -n -p -- /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+    systemctl reboot --no-block </dev/null || die "systemctl reboot failed in $n"
   while :; do
-    # new container PID 1 (seen from here) whose own age (gotcha 7: not /proc/uptime) fits the wait
-    if l=$(leader_pid "$i") && [ "$l" != "$l0" ] && et=$(host_ssh "$i" ps -o etimes= -p 1 2>/dev/null); then
-      et=${et//[[:space:]]/}; el=$(since "$t0")
-      [[ "$et" =~ ^[0-9]+$ ]] && awk -v e="$et" -v s="$el" 'BEGIN{exit !(e <= s + 1)}' && break
+    np=; [ -f "$d/nspawn.pid" ] && read -r np < "$d/nspawn.pid"
+    # the wrapper restarted nspawn, sshd answers, and PID 1 inside is young (gotcha 7: its own
+    # age, not /proc/uptime or boot_id, which are the machine's)
+    if [ -n "$np" ] && [ "$np" != "$np0" ] && port_open "$(ip_of "$i")" &&
+       out=$(host_ssh "$i" "ps -o etimes= -p 1 && timeout $BOOT_TIMEOUT systemctl is-system-running --wait" 2>/dev/null
+             [ $? -le 1 ]); then   # (is-system-running exits 1 unless 'running')
+      el=$(since "$t0"); et=$(echo $out | cut -d' ' -f1); st=$(echo $out | cut -d' ' -f2-)
+      [[ "$et" =~ ^[0-9]+$ ]] && (( et <= ${el%.*} + 1 )) && break
     fi
-    wrapper_pid "$i" >/dev/null || die "$(name_of "$i") died during reboot; console: $(hostdir "$i")/console.log"
-    timed_out "$t0" && die "$(name_of "$i") did not come back within ${BOOT_TIMEOUT}s"
+    [ -d "/proc/$w" ] || die "$n died during reboot; console: $d/console.log"
+    timed_out "$t0" && die "$n did not come back within ${BOOT_TIMEOUT}s"
     sleep 0.1
   done
-  local st; st=$(host_ssh "$i" timeout "$BOOT_TIMEOUT" systemctl is-system-running --wait 2>/dev/null) || true
-  log "$(name_of "$i") rebooted: ssh after $el s, boot finished ($st) after $(since "$t0")s"
+  log "$n rebooted: PID 1 up ${et}s, system $st, after $(since "$t0")s"
 }
 
-case "${1:-}" in
-  up) shift; cmd_up "$@" ;;
-  down) cmd_down ;;
-  status) cmd_status ;;
-  ssh) shift; i=${1:?usage: $0 ssh I [cmd...]}; shift
-       exec ssh -i "$KEY" -o IdentitiesOnly=yes -o UserKnownHostsFile="$STATE/known_hosts" -o StrictHostKeyChecking=yes "root@$(ip_of "$i")" "$@" ;;
-  exec) shift; cmd_exec "$@" ;;
-  reboot) shift; cmd_reboot "$@" ;;
-  _run) run_host "$2" ;;
-  *) awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "$SELF"; exit 2 ;;
-esac
+main() {
+  case "${1:-}" in
+    up) shift; cmd_up "$@" ;;
+    down) cmd_down ;;
+    status) cmd_status ;;
+    ssh) shift; i=${1:?usage: $0 ssh I [cmd...]}; shift
+         exec ssh -i "$KEY" -o IdentitiesOnly=yes -o UserKnownHostsFile="$STATE/known_hosts" -o StrictHostKeyChecking=yes "root@$(ip_of "$i")" "$@" ;;
+    exec) shift; cmd_exec "$@" ;;
+    reboot) shift; cmd_reboot "$@" ;;
+    _run) run_host "$2" ;;
+    *) awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "$SELF"; exit 2 ;;
+  esac
+}
+
+main "$@"; exit $?   # (one line: never read further from this file while it may change)
