@@ -77,7 +77,9 @@ export function renderSummary(summary: PlanSummary, plans: readonly HostPlan[], 
     for (const f of failed) {
       const message = f.error?.message ?? '';
       const who = `${f.host}${f.error?.resource ? ` (${f.error.resource})` : ''}`;
-      line += `\n  ${message.startsWith(`${f.host} `) ? message : `${who}: ${message}`}`;
+      // Transport errors already start with the host's name.
+      const named = message.startsWith(`${f.host} `) || message.startsWith(`${f.host}:`);
+      line += `\n  ${named ? message : `${who}: ${message}`}`;
     }
   }
   return line;

@@ -6,7 +6,8 @@
 import type { HostWork } from '../config/playbook.ts';
 import type { Transport } from '../transport/transport.ts';
 import { HostError } from './errors.ts';
-import { planFromState, type HostPlan } from './plan.ts';
+import { canonicalJson } from '../core/json.ts';
+import { planFromState, type HostPlan, type ResourcePlan } from './plan.ts';
 import { readHost, runBatch } from './read-host.ts';
 import { scrub } from './redact.ts';
 import type { ScriptStep } from './remote-script.ts';
@@ -20,6 +21,10 @@ export interface ApplyResult {
 
 export type ApplyEvent = { type: 'reading' } | { type: 'applying'; resources: number } | { type: 'verifying' };
 
+function reviewed(r: ResourcePlan): unknown {
+  return { action: r.action, changes: r.changes, refresh: r.refresh ?? null };
+}
+
 /** Refuse to apply when what was reviewed no longer matches the host or the playbook. */
 export function checkNotStale(expected: HostPlan, actual: HostPlan): void {
   const before = new Map(expected.resources.map((r) => [r.address, r]));
@@ -28,6 +33,11 @@ export function checkNotStale(expected: HostPlan, actual: HostPlan): void {
     if (!e) throw new HostError(actual.host, `${r.address} is in the playbook but not in the saved plan`, { resource: r.address, phase: 'stale', hint: 'the playbook changed since the plan was made: run provision plan again' });
     if (e.desiredDigest !== r.desiredDigest) throw new HostError(actual.host, `the desired state of ${r.address} changed since the plan was made`, { resource: r.address, phase: 'stale', hint: 'the playbook, its templates, variables or secrets changed: run provision plan again' });
     if (e.currentDigest !== r.currentDigest) throw new HostError(actual.host, `${r.address} changed on the host since the plan was made`, { resource: r.address, phase: 'stale', hint: 'something else changed the host after the plan: run provision plan again and review it' });
+    // Secrets are not in desiredDigest (a saved plan must not allow guessing them), so a rotated
+    // secret shows up here: the recomputed changes must be exactly the reviewed ones.
+    if (canonicalJson(reviewed(e)) !== canonicalJson(reviewed(r))) {
+      throw new HostError(actual.host, `the changes planned for ${r.address} differ from the saved plan`, { resource: r.address, phase: 'stale', hint: 'an input of the playbook changed (a secret from the environment?): run provision plan again' });
+    }
     before.delete(r.address);
   }
   const [gone] = before.keys();

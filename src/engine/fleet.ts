@@ -73,13 +73,19 @@ export function planFleet(config: Configuration, options: FleetOptions): Promise
 }
 
 export function applyFleet(config: Configuration, options: FleetOptions & { expected?: ReadonlyMap<string, HostPlan> }): Promise<HostOutcome[]> {
-  return pool(config.hosts, options.forks, (work) =>
-    withHost(work, options, async (t) => {
-      const expected = options.expected?.get(work.host.name);
+  return pool(config.hosts, options.forks, async (work) => {
+    const expected = options.expected?.get(work.host.name);
+    if (expected?.error) {
+      // The plan could not read this host: there is nothing reviewed to apply, so do not connect.
+      const outcome: HostOutcome = { plan: expected, execs: 0 };
+      options.onEvent?.({ type: 'start', host: work.host.name });
+      options.onEvent?.({ type: 'done', host: work.host.name, outcome });
+      return outcome;
+    }
+    return withHost(work, options, async (t) => {
       if (options.expected && !expected) throw new HostError(work.host.name, 'this host is not in the saved plan', { phase: 'stale', hint: 'run provision plan again for this host' });
-      if (expected?.error) throw new HostError(work.host.name, `the saved plan recorded an error for this host: ${expected.error.message}`, { phase: 'stale', hint: 'run provision plan again' });
       const r = await applyHost(t, work, { expected, onEvent: (e) => options.onEvent?.({ host: work.host.name, ...e }) });
       return { plan: r.plan, applied: r.applied };
-    }),
-  );
+    });
+  });
 }

@@ -277,7 +277,7 @@ describe('engine end to end on real systemd hosts over SSH', { timeout: 600_000 
     await onHost(1, 'chmod', '0600', '/opt/app/app.conf');
     const r = await provision(['apply', play, '-i', withDead, '--yes'], { env });
     assert.equal(r.code, 1);
-    assert.match(r.stdout, /1 host failed:\n {2}dead1: .*(no SSH connection within 3 s|no route to)/);
+    assert.match(r.stdout, /1 host failed:\n {2}dead1 \(.*\): (no SSH connection within 3 s|no route to)/);
     assert.match(r.stdout, /on 3 of 4 hosts/);
     assert.equal(await onHost(1, 'stat', '-c', '%a', '/opt/app/app.conf'), '640');
     assert.equal(await onHost(3, 'stat', '-c', '%a', '/opt/app/app.conf'), '640');
@@ -289,6 +289,43 @@ describe('engine end to end on real systemd hosts over SSH', { timeout: 600_000 
     const r = await provision(['plan', play, '-i', strict, '--limit', hn(1)], { env });
     assert.equal(r.code, 1);
     assert.match(r.stdout, /SHA256:[A-Za-z0-9+/]{43}/);
+  });
+
+  test('become: a non-root login with passwordless sudo converges; one needing a password is refused clearly', async () => {
+    for (const [user, rule] of [['deploy', 'NOPASSWD: ALL'], ['askpw', 'ALL']] as const) {
+      await onHost(1, 'useradd', '--create-home', '--shell', '/bin/sh', user);
+      await onHost(1, 'sh', '-c', `install -d -m700 -o ${user} -g ${user} /home/${user}/.ssh && install -m600 -o ${user} -g ${user} /root/.ssh/authorized_keys /home/${user}/.ssh/authorized_keys && echo '${user} ALL=(ALL) ${rule}' > /etc/sudoers.d/${user}`);
+    }
+    await onHost(1, 'chmod', '0600', '/opt/app/app.conf');
+    const asDeploy = write('inventory-deploy.yml', inventory().replace('    user: root\n', '    user: deploy\n    become: true\n'));
+    const r = await provision(['apply', play, '-i', asDeploy, '--limit', hn(1), '--yes'], { env });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(await onHost(1, 'stat', '-c', '%a', '/opt/app/app.conf'), '640');
+    assert.equal((await planJson([play, '-i', asDeploy, '--limit', hn(1)])).code, 0);
+
+    const asAskpw = write('inventory-askpw.yml', inventory().replace('    user: root\n', '    user: askpw\n    become: true\n'));
+    const denied = await provision(['plan', play, '-i', asAskpw, '--limit', hn(1)], { env });
+    assert.equal(denied.code, 1);
+    assert.match(denied.stdout, /sudo needs a password/);
+    assert.match(denied.stdout, /NOPASSWD/);
+  });
+
+  test('ssh_config aliases and ProxyJump through another host are honoured', async () => {
+    const viaJump = write('inventory-jump.yml', `all:
+  connection:
+    ssh_config_file: ${fleet.sshConfigPath}
+    proxy_jump: ${hn(1)}
+  children:
+    app:
+      hosts:
+        ${hn(2)}: {}
+  vars: { greeting: hello, level: info }
+`);
+    const since = await onHost(2, 'date', '+%Y-%m-%d %H:%M:%S');
+    const r = await planJson([play, '-i', viaJump]);
+    assert.equal(r.code, 0, r.stderr + JSON.stringify(r.doc.hosts[0]?.error));
+    const log = await onHost(2, 'journalctl', '-u', 'ssh.service', '--since', since, '-o', 'cat');
+    assert.match(log, new RegExp(`Accepted publickey for root from ${escapeRe(fleet.hosts[0]?.address ?? '')} `), 'the target saw the connection come from the jump host');
   });
 
   test('after a reboot of its host the service runs again', async () => {
