@@ -67,9 +67,11 @@ interface Layer { depth: number; group: string; vars: Vars; connection: Connecti
 
 function buildInventory(src: YamlSource, baseDir: string, diagnostics: Diagnostic[]): { inventory?: Inventory; diagnostics: Diagnostic[] } {
   const root = (src.data as { all: RawGroup }).all;
-  const layers = new Map<string, Layer[]>();
+  const hostNames = new Set<string>(); // in inventory order
   const own = new Map<string, RawHost[]>();
   const groups = new Map<string, Set<string>>();
+  // Each group's own settings, at the depth it was first seen; a host gets those of every group it is in.
+  const groupLayer = new Map<string, Layer>();
   const visiting: string[] = [];
 
   const walk = (name: string, g: RawGroup, depth: number, ancestors: string[]): void => {
@@ -78,14 +80,11 @@ function buildInventory(src: YamlSource, baseDir: string, diagnostics: Diagnosti
       return;
     }
     visiting.push(name);
-    const members = groups.get(name) ?? new Set<string>();
-    groups.set(name, members);
+    if (!groups.has(name)) groups.set(name, new Set<string>());
+    if (!groupLayer.has(name)) groupLayer.set(name, { depth, group: name, vars: g.vars ?? {}, connection: g.connection ?? {} });
     for (const [hostName, h] of Object.entries(g.hosts ?? {})) {
+      hostNames.add(hostName);
       for (const gName of [name, ...ancestors]) groups.get(gName)?.add(hostName);
-      const list = layers.get(hostName) ?? [];
-      list.push({ depth, group: name, vars: g.vars ?? {}, connection: g.connection ?? {} });
-      // Ancestors' settings apply too, at their own depth.
-      layers.set(hostName, list);
       if (h) own.set(hostName, [...(own.get(hostName) ?? []), h]);
     }
     for (const [childName, child] of Object.entries(g.children ?? {})) walk(childName, child ?? {}, depth + 1, [name, ...ancestors]);
@@ -93,16 +92,8 @@ function buildInventory(src: YamlSource, baseDir: string, diagnostics: Diagnosti
   };
   walk('all', root, 0, []);
 
-  // A host's layers: every group it belongs to (directly or through children), each once.
-  const groupLayer = new Map<string, Layer>();
-  const collect = (name: string, g: RawGroup, depth: number): void => {
-    if (!groupLayer.has(name)) groupLayer.set(name, { depth, group: name, vars: g.vars ?? {}, connection: g.connection ?? {} });
-    for (const [c, child] of Object.entries(g.children ?? {})) collect(c, child ?? {}, depth + 1);
-  };
-  collect('all', root, 0);
-
   const hosts = new Map<string, InventoryHost>();
-  for (const hostName of layers.keys()) {
+  for (const hostName of hostNames) {
     const memberOf = [...groups.entries()].filter(([, m]) => m.has(hostName)).map(([g]) => g);
     const ordered = memberOf
       .map((g) => groupLayer.get(g))
