@@ -3,9 +3,12 @@
  * the docs and the fixture tests are all derived from this list.
  */
 import type { Module } from '../src/core/types.ts';
+import { aclModule } from './acl/index.ts';
 import { directoryModule } from './directory/index.ts';
 import { fileModule } from './file/index.ts';
 import { groupModule } from './group/index.ts';
+import { packageModule } from './package/index.ts';
+import { serviceModule } from './service/index.ts';
 import { systemdServiceModule } from './systemd_service/index.ts';
 import { userModule } from './user/index.ts';
 
@@ -21,7 +24,10 @@ export const modules: readonly AnyModule[] = [
   erase(userModule),
   erase(directoryModule),
   erase(fileModule),
+  erase(aclModule),
   erase(systemdServiceModule),
+  erase(packageModule),
+  erase(serviceModule),
 ];
 
 const byKind = new Map(modules.map((m) => [m.kind, m]));

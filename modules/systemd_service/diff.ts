@@ -59,6 +59,14 @@ function diffCreate(d: SystemdServiceDesired): DiffResult {
     start_limit_burst: d.start_limit_burst,
     start_limit_interval_sec: d.start_limit_interval_sec,
     ...Object.fromEntries(sortedEnvironment(s.environment).map(([k, v]) => [`environment.${k}`, v])),
+    // Only the `service` kind sets these; undefined ones are not shown.
+    restart_steps: d.restart_steps,
+    restart_max_delay_sec: d.restart_max_delay_sec,
+    standard_output: d.standard_output,
+    standard_error: d.standard_error,
+    no_new_privileges: d.no_new_privileges,
+    protect_system: d.protect_system,
+    private_tmp: d.private_tmp,
     enabled: s.enabled,
     state: s.state,
   });

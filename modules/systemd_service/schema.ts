@@ -26,6 +26,15 @@ export interface SystemdServiceDesired {
   readonly state?: 'running' | 'stopped';
   /** Files whose change restarts the service. */
   readonly watch?: readonly string[];
+  // Below: set only by the `service` kind, which drives this module's rendering (not in the schema).
+  readonly restart_steps?: number;
+  readonly restart_max_delay_sec?: number;
+  /** StandardOutput=/StandardError= values, e.g. "journal" or "append:/var/log/x/stdout.log". */
+  readonly standard_output?: string;
+  readonly standard_error?: string;
+  readonly no_new_privileges?: boolean;
+  readonly protect_system?: 'true' | 'full' | 'strict';
+  readonly private_tmp?: boolean;
 }
 
 export const UNIT_DIR = '/etc/systemd/system';

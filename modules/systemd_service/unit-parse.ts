@@ -256,6 +256,13 @@ const SETTINGS: Readonly<Record<string, Readonly<Record<string, Setting>>>> = {
     Restart: { attribute: 'restart', parse: (r) => r },
     RestartSec: { attribute: 'restart_sec', parse: parseTimespan },
     RemainAfterExit: { attribute: 'remain_after_exit', parse: parseBoolean },
+    RestartSteps: { attribute: 'restart_steps', parse: (r) => (/^\d{1,10}$/.test(r) ? Number(r) : null) },
+    RestartMaxDelaySec: { attribute: 'restart_max_delay_sec', parse: parseTimespan },
+    StandardOutput: { attribute: 'standard_output', parse: (r) => unescapeSpecifiers(r) },
+    StandardError: { attribute: 'standard_error', parse: (r) => unescapeSpecifiers(r) },
+    NoNewPrivileges: { attribute: 'no_new_privileges', parse: parseBoolean },
+    ProtectSystem: { attribute: 'protect_system', parse: (r) => r },
+    PrivateTmp: { attribute: 'private_tmp', parse: parseBoolean },
   },
   Install: {
     WantedBy: { attribute: 'wanted_by', list: true, parse: plainWords },

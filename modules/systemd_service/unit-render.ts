@@ -25,12 +25,20 @@ export interface UnitModel {
   restart?: JsonValue;
   restart_sec?: JsonValue;
   remain_after_exit?: JsonValue;
+  restart_steps?: JsonValue;
+  restart_max_delay_sec?: JsonValue;
+  standard_output?: JsonValue;
+  standard_error?: JsonValue;
+  no_new_privileges?: JsonValue;
+  protect_system?: JsonValue;
+  private_tmp?: JsonValue;
   wanted_by?: JsonValue;
 }
 
 export const UNIT_ATTRIBUTES = [
   'description', 'after', 'wants', 'start_limit_interval_sec', 'start_limit_burst', 'type', 'exec_start',
-  'working_directory', 'user', 'group', 'environment_file', 'restart', 'restart_sec', 'remain_after_exit', 'wanted_by',
+  'working_directory', 'user', 'group', 'environment_file', 'restart', 'restart_sec', 'remain_after_exit',
+  'restart_steps', 'restart_max_delay_sec', 'standard_output', 'standard_error', 'no_new_privileges', 'protect_system', 'private_tmp', 'wanted_by',
 ] as const satisfies readonly (keyof UnitModel)[];
 
 /** Seconds rounded to systemd's microsecond resolution, so 0.1 and "100ms" compare equal. */
@@ -132,6 +140,14 @@ export function desiredUnit(d: SystemdServiceDesired): UnitModel {
     restart_sec: roundSeconds(s.restart_sec),
     // A oneshot's process exits: without this "running" could never be observed.
     remain_after_exit: s.type === 'oneshot' ? true : undefined,
+    // Set only by the `service` kind (not part of systemd_service's schema).
+    restart_steps: d.restart_steps,
+    restart_max_delay_sec: d.restart_max_delay_sec === undefined ? undefined : roundSeconds(d.restart_max_delay_sec),
+    standard_output: d.standard_output,
+    standard_error: d.standard_error,
+    no_new_privileges: d.no_new_privileges,
+    protect_system: d.protect_system,
+    private_tmp: d.private_tmp,
     wanted_by: [WANTED_BY],
   };
 }
@@ -162,6 +178,14 @@ export function renderUnit(d: SystemdServiceDesired): string {
   push('Restart', str(m.restart));
   push('RestartSec', secs(m.restart_sec));
   push('RemainAfterExit', m.remain_after_exit === true ? 'yes' : undefined);
+  push('RestartSteps', m.restart_steps === undefined ? undefined : String(m.restart_steps));
+  push('RestartMaxDelaySec', secs(m.restart_max_delay_sec));
+  push('StandardOutput', d.standard_output === undefined ? undefined : escapeSpecifiers(d.standard_output));
+  push('StandardError', d.standard_error === undefined ? undefined : escapeSpecifiers(d.standard_error));
+  const yesNo = (v: JsonValue | undefined): string | undefined => (typeof v === 'boolean' ? (v ? 'yes' : 'no') : undefined);
+  push('NoNewPrivileges', yesNo(m.no_new_privileges));
+  push('ProtectSystem', str(m.protect_system));
+  push('PrivateTmp', yesNo(m.private_tmp));
   lines.push('', '[Install]');
   push('WantedBy', words(m.wanted_by));
   return `${lines.join('\n')}\n`;

@@ -252,7 +252,7 @@ function instances(play: RawPlay, p: number, src: YamlSource, sensitive: Map<num
     if (desired.sensitive === true) paths.add('content');
     for (const a of mod.sensitiveAttributes) paths.add(a);
     for (const c of mod.check?.(desired) ?? []) {
-      diagnostics.push({ severity: 'error', location: locate(src, [...path, c.attribute]), path: pointer([...path, c.attribute]), message: c.message, hint: c.hint, host });
+      diagnostics.push({ severity: c.severity ?? 'error', location: locate(src, [...path, c.attribute]), path: pointer([...path, c.attribute]), message: c.message, hint: c.hint, host });
     }
     const name = mod.name(desired);
     const redacted = redactDesired(desired, paths);

@@ -78,8 +78,8 @@ export interface Module<D, C> {
   name(desired: D): string;
   /** Resources this one needs when the playbook has them: a service needs its account and files. */
   edges(desired: D): readonly AutoEdge[];
-  /** Semantic checks beyond the schema; messages are user mistakes. */
-  check?(desired: D): readonly { attribute: string; message: string; hint?: string }[];
+  /** Semantic checks beyond the schema; messages are user mistakes (errors unless severity says warning). */
+  check?(desired: D): readonly { attribute: string; message: string; hint?: string; severity?: 'error' | 'warning' }[];
   probe(desired: D): Command;
   parse(result: CommandResult, desired: D, facts: HostFacts): C;
   /**
