@@ -2,7 +2,7 @@
  * Per-host progress with listr2: a live view on a terminal, plain lines otherwise. The engine
  * runs on its own; listr2 only observes its events, so tests and the benchmark need no UI.
  */
-import { Listr, ListrLogger, ProcessOutput, type ListrTask } from 'listr2';
+import type { ListrTask } from 'listr2';
 import type { HostEvent, HostOutcome } from '../engine/fleet.ts';
 
 export type ProgressMode = 'live' | 'lines' | 'off';
@@ -34,6 +34,8 @@ export async function withProgress<T>(
   work: (onEvent: (e: HostEvent) => void) => Promise<T>,
 ): Promise<T> {
   if (mode === 'off' || hosts.length === 0) return work(() => {});
+  // Loaded only when progress is shown: `plan --json` in a drift job never pays for it.
+  const { Listr, ListrLogger, ProcessOutput } = await import('listr2');
   const waits = new Map(hosts.map((h) => [h, deferred()]));
   const tasks: ListrTask[] = hosts.map((h) => ({
     title: h,
