@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { PlanDocument } from '../../src/engine/plan-document.ts';
 import { bootHosts, harnessPrerequisites, hostExec, shutdownHosts, type TestFleet } from '../harness/hosts.ts';
+import { fleetInventory } from '../harness/inventory.ts';
 import { provision } from './cli.ts';
 
 const PLAYBOOK = `- hosts: all
@@ -55,8 +56,7 @@ describe('acl end to end on a real host', { timeout: 300_000 }, () => {
     play = join(dir, 'acl.yml');
     inv = join(dir, 'inventory.yml');
     writeFileSync(play, PLAYBOOK);
-    const h = fleet.hosts[0];
-    writeFileSync(inv, `all:\n  connection: { user: root, identity_file: ${h?.privateKeyPath}, known_hosts_file: ${fleet.knownHostsPath}, ssh_config_file: null }\n  hosts:\n    ${h?.name}: { address: ${h?.address} }\n`);
+    writeFileSync(inv, fleetInventory({ ...fleet, hosts: fleet.hosts.slice(0, 1) }));
   });
 
   after(async () => {
