@@ -37,6 +37,7 @@ import {
   type ResolvedSshConfig,
   type StrictHostKeyChecking,
 } from './ssh-config.ts';
+import { bootstrapCommand, bootstrapStdin } from './powershell-bootstrap.ts';
 import { ConnectionError, shellArgv, type RunOptions, type Transport } from './transport.ts';
 
 export interface SshTransportOptions {
@@ -62,6 +63,11 @@ export interface SshTransportOptions {
   keepaliveIntervalMs?: number;
   /** Default process.env.SSH_AUTH_SOCK. */
   agentSocket?: string;
+  /**
+   * sh (default): scripts run with `sh -s`. powershell: a Windows host running OpenSSH Server;
+   * scripts run through the PowerShell bootstrap (its command line, the script on stdin).
+   */
+  shell?: 'sh' | 'powershell';
 }
 
 /** Everything one connection needs, after options > ssh_config > defaults. */
@@ -113,6 +119,7 @@ const HOST_KEY_ALGORITHMS: ServerHostKeyAlgorithm[] = [
 
 export class SshTransport implements Transport {
   readonly host: string;
+  readonly shell: 'sh' | 'powershell';
   readonly #options: SshTransportOptions;
   readonly #jumpDepth: number;
   #execCount = 0;
@@ -128,6 +135,10 @@ export class SshTransport implements Transport {
   /** `jumpDepth` is internal: set when this transport is a jump host of another one. */
   constructor(options: SshTransportOptions, jumpDepth = 0) {
     this.host = options.host;
+    this.shell = options.shell ?? 'sh';
+    if (this.shell === 'powershell' && options.become) {
+      throw new ConnectionError(options.host, `${options.host}: become is not supported with shell: powershell`, 'remove become/become_user for this host and connect as an account with the rights the playbook needs');
+    }
     this.#options = options;
     this.#jumpDepth = jumpDepth;
   }
@@ -160,6 +171,9 @@ export class SshTransport implements Transport {
     options.signal?.throwIfAborted();
     const become = this.#options.become;
     this.#execCount++;
+    if (this.shell === 'powershell') {
+      return this.#exec(client, bootstrapCommand().commandLine, bootstrapStdin(script), options);
+    }
     const result = await this.#exec(client, shJoin(shellArgv(become)), script, options);
     if (become && result.code === 1 && /a password is required/.test(result.stderr.toString('utf8'))) {
       const who = become.user ?? 'root';
@@ -436,7 +450,7 @@ export class SshTransport implements Transport {
 
   // ---- running scripts -------------------------------------------------------------------
 
-  #exec(client: Client, command: string, script: string, options: RunOptions): Promise<CommandResult> {
+  #exec(client: Client, command: string, script: string | Buffer, options: RunOptions): Promise<CommandResult> {
     return new Promise((resolve, reject) => {
       const lost = (what: string): ConnectionError =>
         new ConnectionError(this.host, `${this.host}: ${what}${this.#lastError ? `: ${this.#lastError.message}` : ''}`, 'the host may have rebooted or the network dropped; run again');

@@ -1,6 +1,7 @@
 /**
- * One interface for every way of reaching a host. A transport runs a POSIX sh script (given
- * on the remote shell's stdin, never on its command line) and returns its output.
+ * One interface for every way of reaching a host. A transport runs a script in its shell (POSIX
+ * sh, or PowerShell through powershell-bootstrap.ts), given on stdin, never on its command
+ * line, and returns its output.
  */
 import type { CommandResult } from '../core/types.ts';
 
@@ -14,9 +15,11 @@ export interface Transport {
   readonly host: string;
   /** How many remote executions this transport has started (the plan test counts them). */
   readonly execCount: number;
+  /** The language runScript speaks: POSIX sh (Linux hosts) or PowerShell (Windows hosts). */
+  readonly shell: 'sh' | 'powershell';
   /** Open the connection; errors name the host and the fix. Idempotent. */
   connect(): Promise<void>;
-  /** Run a script with `sh -s` (through sudo when become is set). */
+  /** Run a script: `sh -s` (through sudo when become is set), or PowerShell through the bootstrap. */
   runScript(script: string, options?: RunOptions): Promise<CommandResult>;
   close(): Promise<void>;
 }
