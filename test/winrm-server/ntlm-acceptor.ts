@@ -16,7 +16,7 @@ import {
   rc4k,
 } from '../../src/transport/winrm/ntlm/crypto.ts';
 import { NtlmAuthError, NtlmProtocolError } from '../../src/transport/winrm/ntlm/errors.ts';
-import { AV_FLAG_MIC_PRESENT, AvId, missingFlags, NegotiateFlag, REQUIRED_FLAGS } from '../../src/transport/winrm/ntlm/flags.ts';
+import { AV_FLAG_MIC_PRESENT, AvId, missingFlags, NegotiateFlag, REQUIRED_FLAGS, SESSION_SECURITY_FLAGS } from '../../src/transport/winrm/ntlm/flags.ts';
 import { decodeAuthenticate, decodeNegotiate, encodeChallenge, MIC_OFFSET } from '../../src/transport/winrm/ntlm/messages.ts';
 import { NtlmSession } from '../../src/transport/winrm/ntlm/session.ts';
 
@@ -63,8 +63,11 @@ export class NtlmAcceptor {
 
   challenge(negotiate: Buffer): Buffer {
     const neg = decodeNegotiate(negotiate);
-    if (!(neg.flags & NegotiateFlag.UNICODE)) throw new NtlmAuthError('NEGOTIATE does not request UNICODE; OEM strings are not supported');
-    const flags = ((neg.flags & SERVER_FLAGS) | NegotiateFlag.NTLM | NegotiateFlag.TARGET_INFO | NegotiateFlag.TARGET_TYPE_SERVER) >>> 0;
+    // Like Windows (MS-NLMP 3.2.5.1.1): UTF-16 when offered, else OEM (python ntlm-auth offers only OEM).
+    const charset = neg.flags & NegotiateFlag.UNICODE ? NegotiateFlag.UNICODE : neg.flags & NegotiateFlag.OEM;
+    if (!charset) throw new NtlmProtocolError('NEGOTIATE requests neither UNICODE nor OEM strings');
+    const granted = neg.flags & SERVER_FLAGS & ~(NegotiateFlag.UNICODE | NegotiateFlag.OEM);
+    const flags = (granted | charset | NegotiateFlag.NTLM | NegotiateFlag.TARGET_INFO | NegotiateFlag.TARGET_TYPE_SERVER) >>> 0;
     const serverChallenge = (this.o.randomBytes ?? cryptoRandomBytes)(8);
     const timestamp = filetimeBytes((this.o.now ?? filetimeNow)());
     const domain = this.o.domain ?? 'WINRMTEST';
@@ -94,7 +97,7 @@ export class NtlmAcceptor {
     if (!pending) throw new NtlmProtocolError('AUTHENTICATE received without a preceding CHALLENGE');
     this.pending = undefined;
     const auth = decodeAuthenticate(authenticate);
-    const missing = missingFlags(auth.flags);
+    const missing = missingFlags(auth.flags, SESSION_SECURITY_FLAGS);
     if (missing.length > 0) throw new NtlmAuthError(`AUTHENTICATE lacks required flags ${missing.join(', ')}`);
 
     const account = this.lookup(auth.user, auth.domain);

@@ -22,14 +22,15 @@ export const NegotiateFlag = {
  * What sealed WinRM over HTTP needs from both sides: NTLMv2 session security with a negotiated
  * 128-bit key. A peer that does not grant all of these is refused rather than downgraded.
  */
-export const REQUIRED_FLAGS =
-  NegotiateFlag.UNICODE |
-  NegotiateFlag.NTLM |
+export const SESSION_SECURITY_FLAGS =
   NegotiateFlag.SIGN |
   NegotiateFlag.SEAL |
   NegotiateFlag.EXTENDED_SESSIONSECURITY |
   NegotiateFlag.KEY_128 |
   NegotiateFlag.KEY_EXCH;
+
+/** What this client needs granted in a CHALLENGE: session security, NTLM and UTF-16 strings. */
+export const REQUIRED_FLAGS = SESSION_SECURITY_FLAGS | NegotiateFlag.UNICODE | NegotiateFlag.NTLM;
 
 export const AvId = {
   EOL: 0,
