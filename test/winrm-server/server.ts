@@ -114,6 +114,10 @@ export class WinrmTestServer {
     this.#injections.push({ operation, what, times });
   }
 
+  clearInjections(): void {
+    this.#injections.length = 0;
+  }
+
   /** Closes every open connection, as a restarting service or a middlebox would. */
   dropConnections(): void {
     for (const s of this.#sockets) s.destroy();
