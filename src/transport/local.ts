@@ -10,6 +10,7 @@ export interface LocalTransportOptions {
 /** Runs scripts on the controller itself with child_process (no shell string built). */
 export class LocalTransport implements Transport {
   readonly host: string;
+  readonly shell = 'sh' as const;
   #execCount = 0;
   readonly #become: { user?: string } | null;
 

@@ -113,6 +113,7 @@ const HOST_KEY_ALGORITHMS: ServerHostKeyAlgorithm[] = [
 
 export class SshTransport implements Transport {
   readonly host: string;
+  readonly shell = 'sh' as const;
   readonly #options: SshTransportOptions;
   readonly #jumpDepth: number;
   #execCount = 0;

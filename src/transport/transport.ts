@@ -12,11 +12,13 @@ export interface RunOptions {
 export interface Transport {
   /** Inventory name of the host, for messages. */
   readonly host: string;
+  /** The language runScript speaks: POSIX sh (Linux hosts) or PowerShell (Windows hosts). */
+  readonly shell: 'sh' | 'powershell';
   /** How many remote executions this transport has started (the plan test counts them). */
   readonly execCount: number;
   /** Open the connection; errors name the host and the fix. Idempotent. */
   connect(): Promise<void>;
-  /** Run a script with `sh -s` (through sudo when become is set). */
+  /** Run a script: with `sh -s` (through sudo when become is set), or PowerShell on Windows hosts. */
   runScript(script: string, options?: RunOptions): Promise<CommandResult>;
   close(): Promise<void>;
 }
