@@ -85,9 +85,6 @@ export async function runBatch(transport: Transport, work: HostWork, steps: read
   const result = await transport.runScript(script);
   const stderr = scrub(result.stderr.toString('utf8').trim(), work.secrets);
   if (result.code !== 0) {
-    if (/a password is required|a terminal is required/.test(stderr)) {
-      throw new HostError(work.host.name, `sudo asked for a password: ${stderr}`, { phase, hint: 'become uses sudo -n: allow the login user passwordless sudo (NOPASSWD) for sh' });
-    }
     const hint = powershell ? 'the host needs Windows PowerShell 5.1 or PowerShell 7 and a user allowed to run it' : 'the host needs a POSIX sh, mktemp, base64 and wc; check the login user can run them';
     throw new HostError(work.host.name, `the remote shell exited with ${result.code}${stderr ? `: ${stderr}` : ''}`, { phase, hint });
   }

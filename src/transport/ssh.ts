@@ -37,7 +37,7 @@ import {
   type ResolvedSshConfig,
   type StrictHostKeyChecking,
 } from './ssh-config.ts';
-import { ConnectionError, shellArgv, type RunOptions, type Transport } from './transport.ts';
+import { ConnectionError, shellArgv, sudoPasswordError, type RunOptions, type Transport } from './transport.ts';
 
 export interface SshTransportOptions {
   /** Inventory name (messages; the ssh_config alias when address is absent). */
@@ -162,14 +162,8 @@ export class SshTransport implements Transport {
     const become = this.#options.become;
     this.#execCount++;
     const result = await this.#exec(client, shJoin(shellArgv(become)), script, options);
-    if (become && result.code === 1 && /a password is required/.test(result.stderr.toString('utf8'))) {
-      const who = become.user ?? 'root';
-      throw new ConnectionError(
-        this.host,
-        `${this.host}: sudo needs a password to run as ${who} (become is set, and provision only uses non-interactive sudo -n)`,
-        `allow passwordless sudo for ${this.#user}, e.g. the line "${this.#user} ALL=(${who}) NOPASSWD: ALL" in /etc/sudoers.d/provision (edit it with visudo)`,
-      );
-    }
+    const sudo = sudoPasswordError(this.host, become, this.#user, result);
+    if (sudo) throw sudo;
     return result;
   }
 
