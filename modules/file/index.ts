@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { normaliseMode, unchanged, updateOrOk } from '../../src/core/diff.ts';
 import { absolutePath, ensure, fileMode, ownerRef } from '../../src/core/schema-fragments.ts';
+import { atomicWrite } from '../../src/core/atomic-write.ts';
 import type { AttributeChange, AutoEdge, Command, CommandResult, DiffResult, JsonValue, Module } from '../../src/core/types.ts';
 
 export interface FileDesired {
@@ -59,7 +60,6 @@ export const PROBE_CONTENT_LIMIT = 262144;
 /** Plans show content changes as full texts up to this size, else as sha256 digests. */
 export const SHOW_CONTENT_LIMIT = 65536;
 /** Mode given to a new file when the operator does not manage it. */
-const NEW_FILE_MODE = '0644';
 
 /** Sets t to the type of "$1" without following a symbolic link; exits quietly when nothing is there. */
 export const PATH_TYPE_SCRIPT = [
@@ -93,28 +93,10 @@ const PROBE = [
 
 // $1 path, $2 owner, $3 group, $4 mode ("" = unmanaged); the content arrives on stdin.
 // Unmanaged owner/group/mode are copied from the file being replaced; a new file gets 0644.
-const WRITE = [
-  'p=$1 o=$2 g=$3 m=$4 d=${1%/*}',
-  'if [ -L "$p" ] || { [ -e "$p" ] && [ ! -f "$p" ]; }; then',
-  '  printf "%s exists and is not a regular file; remove it or change the path\\n" "$p" >&2; exit 1',
-  'fi',
-  'if [ ! -d "${d:-/}" ]; then',
-  '  printf "cannot write %s: directory %s does not exist (declare a directory resource for it)\\n" "$p" "${d:-/}" >&2; exit 1',
-  'fi',
-  't=$(mktemp -- "$d/.provision.XXXXXXXXXX") || exit 1',
-  'trap \'rm -f -- "$t"\' EXIT',
-  "trap 'exit 1' HUP INT TERM",
-  'cat >"$t" || exit 1',
-  'if [ -f "$p" ]; then chown --reference="$p" -- "$t" || exit 1; fi',
-  'if [ -n "$o$g" ]; then chown -- "$o${g:+:$g}" "$t" || exit 1; fi',
-  'if [ -n "$m" ]; then chmod -- "$m" "$t"',
-  'elif [ -f "$p" ]; then chmod --reference="$p" -- "$t"',
-  `else chmod ${NEW_FILE_MODE} "$t"; fi || exit 1`,
-  'mv -f -T -- "$t" "$p" || exit 1',
-  'trap - EXIT',
-].join('\n');
-
 const REFUSE = 'printf "%s\\n" "$1" >&2; exit 1';
+
+/** What a new file gets when no mode is managed (atomicWrite's default too). */
+const NEW_FILE_MODE = '0644';
 
 const NUMERIC = /^[0-9]+$/;
 
@@ -329,11 +311,7 @@ export const fileModule: Module<FileDesired, FileCurrent> = {
     const mode = d.mode === undefined ? '' : normaliseMode(d.mode);
     const attrs = new Set(diff.changes.map((ch) => ch.attribute));
     if (diff.action === 'create' || attrs.has('content')) {
-      return [{
-        argv: ['sh', '-c', WRITE, 'sh', d.path, chownRef(d.owner), chownRef(d.group), mode],
-        stdin: d.content ?? '',
-        label: `write file ${d.path}`,
-      }];
+      return [atomicWrite(d.path, d.content ?? '', { owner: chownRef(d.owner), group: chownRef(d.group), ...(mode ? { mode } : {}), label: `write file ${d.path}` })];
     }
     const commands: Command[] = [];
     // chown before chmod: changing the owner clears setuid/setgid bits.

@@ -1,4 +1,5 @@
 /** Commands and helpers the method drivers share. Values reach the shell only as argv or stdin. */
+import { atomicWrite } from '../../src/core/atomic-write.ts';
 import type { AttributeChange, Command } from '../../src/core/types.ts';
 import { chownRef } from '../file/index.ts';
 import type { ServiceCurrent } from './probe.ts';
@@ -20,20 +21,9 @@ export interface Driver {
   restart(d: ServiceDesired): Command[];
 }
 
-/** $1 path, $2 mode, $3 owner[:group]; the content is stdin. Temp file in the same directory + rename. */
-export const WRITE = [
-  'set -e',
-  'mkdir -p -- "${1%/*}"',
-  't=$(mktemp "$1.XXXXXX")',
-  'trap \'rm -f -- "$t"\' EXIT',
-  'cat >"$t"',
-  'chown -- "$3" "$t"',
-  'chmod -- "$2" "$t"',
-  'mv -f -- "$t" "$1"',
-].join('\n');
-
-export function writeFile(path: string, content: string, mode: string, owner = '0:0'): Command {
-  return { argv: ['sh', '-c', WRITE, 'sh', path, mode, owner], stdin: content, label: `write ${path}` };
+/** A root-owned file, its directory created when missing. */
+export function writeFile(path: string, content: string, mode: string): Command {
+  return atomicWrite(path, content, { owner: '0', group: '0', mode, createParent: true });
 }
 
 /** root:<the run group>, resolved on the host when only the user is known. */

@@ -3,6 +3,7 @@
  * directory from stdin, chmod, chown, rename), then systemd reloads, then enablement, then the
  * run state. Every value travels as an argv element or on stdin.
  */
+import { atomicWrite } from '../../src/core/atomic-write.ts';
 import type { Command, DiffResult } from '../../src/core/types.ts';
 import { ENV_MODE, ROOT_OWNER, UNIT_FILE_ATTRIBUTES, UNIT_MODE } from './diff.ts';
 import type { ServiceCurrent } from './probe.ts';
@@ -10,21 +11,11 @@ import { ENV_DIR, envPath, settings, unitFileName, unitPath, type SystemdService
 import { renderEnvFile, renderUnit } from './unit-render.ts';
 
 /** $1 = path, $2 = mode; the content is stdin. A failed write leaves the old file in place. */
-export const WRITE_FILE = [
-  'set -e',
-  't=$(mktemp "$1.XXXXXX")',
-  'trap \'rm -f -- "$t"\' EXIT',
-  'cat >"$t"',
-  'chmod "$2" -- "$t"',
-  `chown ${ROOT_OWNER} -- "$t"`,
-  'mv -f -- "$t" "$1"',
-].join('\n');
-
 /** $1 = directory: created if missing, and only root may enter it (env files hold secrets). */
 export const ENSURE_ENV_DIR = 'set -e; mkdir -p -- "$1"; chown 0:0 -- "$1"; chmod 0700 -- "$1"';
 
 function writeFile(path: string, content: string, mode: string): Command {
-  return { argv: ['sh', '-c', WRITE_FILE, 'sh', path, mode], stdin: content, label: `write ${path}` };
+  return atomicWrite(path, content, { owner: '0', group: '0', mode });
 }
 
 export function systemctl(verb: 'daemon-reload' | 'enable' | 'disable' | 'start' | 'stop' | 'restart', name?: string): Command {

@@ -20,6 +20,32 @@ export interface Command {
   readonly label: string;
 }
 
+/**
+ * A PowerShell script as data, for Windows hosts. `script` is static text from a module's .ps1
+ * file (never built from values); every value travels in `input`, which the script receives as
+ * `$in` after a JSON round trip. The engine batches many of them into one script per host.
+ */
+export interface PowerShellCommand {
+  readonly powershell: PowerShellScript;
+  readonly input: JsonValue;
+  /** Short human label, e.g. "configure service app"; never contains secrets. */
+  readonly label: string;
+}
+
+/** A named PowerShell script body (the body of `param($in)`); see src/core/powershell-script.ts. */
+export interface PowerShellScript {
+  /** Stable name, e.g. "registry_value/read": fixtures and batches refer to scripts by it. */
+  readonly name: string;
+  readonly text: string;
+}
+
+/** What a module asks a host to run: a POSIX command (Linux) or a PowerShell script (Windows). */
+export type HostCommand = Command | PowerShellCommand;
+
+export function isPowerShell(c: HostCommand): c is PowerShellCommand {
+  return 'powershell' in c;
+}
+
 export interface CommandResult {
   readonly code: number;
   readonly stdout: Buffer;
@@ -32,6 +58,16 @@ export interface HostFacts {
   readonly uid: number;
   /** systemd's major version, or null when systemd is not PID 1. */
   readonly systemdVersion: number | null;
+  /** Windows hosts only. */
+  readonly windows?: WindowsFacts;
+}
+
+export interface WindowsFacts {
+  readonly psVersion: string;
+  /** e.g. "10.0.20348" */
+  readonly osVersion: string;
+  readonly computerName: string;
+  readonly isAdmin: boolean;
 }
 
 export interface AttributeChange {
@@ -80,7 +116,7 @@ export interface Module<D, C> {
   edges(desired: D): readonly AutoEdge[];
   /** Semantic checks beyond the schema; messages are user mistakes (errors unless severity says warning). */
   check?(desired: D): readonly { attribute: string; message: string; hint?: string; severity?: 'error' | 'warning' }[];
-  probe(desired: D): Command;
+  probe(desired: D): HostCommand;
   parse(result: CommandResult, desired: D, facts: HostFacts): C;
   /**
    * The part of the current state a saved plan must still match when applied. Leave out values
@@ -88,7 +124,12 @@ export interface Module<D, C> {
    */
   stableState?(current: C): unknown;
   diff(desired: D, current: C): DiffResult;
-  apply(desired: D, current: C, diff: DiffResult & { status: 'change' }): readonly Command[];
+  apply(desired: D, current: C, diff: DiffResult & { status: 'change' }): readonly HostCommand[];
   /** Commands run when a resource this one watches (notify edge) changes, given its own planned diff. */
-  refresh?(desired: D, current: C, ownDiff: DiffResult): { reason: string; commands: readonly Command[] } | null;
+  refresh?(desired: D, current: C, ownDiff: DiffResult): { reason: string; commands: readonly HostCommand[] } | null;
+  /**
+   * The platform a resource runs on when it depends on its attributes (a service's autostart
+   * method); default: the module's only platform, or any of `platforms`.
+   */
+  platformOf?(desired: D): Os;
 }

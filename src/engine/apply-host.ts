@@ -8,9 +8,8 @@ import type { Transport } from '../transport/transport.ts';
 import { HostError } from './errors.ts';
 import { canonicalJson } from '../core/json.ts';
 import { planFromState, type HostPlan, type ResourcePlan } from './plan.ts';
-import { readHost, runBatch } from './read-host.ts';
+import { readHost, runBatch, type HostStep } from './read-host.ts';
 import { scrub } from './redact.ts';
-import type { ScriptStep } from './remote-script.ts';
 
 export interface ApplyResult {
   /** The plan as it was when apply started (after the re-read). */
@@ -52,7 +51,7 @@ export async function applyHost(transport: Transport, work: HostWork, options: {
   if (steps.length === 0) return { plan, applied: [] };
 
   options.onEvent?.({ type: 'applying', resources: steps.length });
-  const scriptSteps: ScriptStep[] = steps.flatMap((s, i) => s.commands.map((command, j) => ({ id: `r${i}.${j}`, command })));
+  const scriptSteps: HostStep[] = steps.flatMap((s, i) => s.commands.map((command, j) => ({ id: `r${i}.${j}`, command })));
   const results = await runBatch(transport, work, scriptSteps, true, 'apply');
   const applied: string[] = [];
   for (const [i, s] of steps.entries()) {

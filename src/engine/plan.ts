@@ -4,7 +4,7 @@
  * dependencies trigger. The same function feeds `plan` output and `apply`.
  */
 import type { HostWork } from '../config/playbook.ts';
-import type { Command, DiffResult } from '../core/types.ts';
+import type { DiffResult, HostCommand } from '../core/types.ts';
 import type { HostState, ResourceState } from './read-host.ts';
 import { redactChange, type PlannedChange } from './redact.ts';
 
@@ -41,7 +41,7 @@ export interface HostPlan {
 /** What apply runs for one resource, in order. */
 export interface ResourceSteps {
   readonly state: ResourceState;
-  readonly commands: readonly Command[];
+  readonly commands: readonly HostCommand[];
 }
 
 export function planFromState(work: HostWork, state: HostState): { plan: HostPlan; steps: ResourceSteps[] } {
@@ -52,7 +52,7 @@ export function planFromState(work: HostWork, state: HostState): { plan: HostPla
     const r = s.resource;
     const by = (work.graph.notifiedBy.get(r.address) ?? []).filter((a) => changed.has(a));
     const refresh = by.length > 0 && r.module.refresh ? r.module.refresh(r.desired, s.current, s.diff) : null;
-    const own: readonly Command[] = s.diff.status === 'change' ? r.module.apply(r.desired, s.current, s.diff as DiffResult & { status: 'change' }) : [];
+    const own: readonly HostCommand[] = s.diff.status === 'change' ? r.module.apply(r.desired, s.current, s.diff as DiffResult & { status: 'change' }) : [];
     const commands = [...own, ...(refresh?.commands ?? [])];
     if (commands.length > 0) steps.push({ state: s, commands });
     resources.push({

@@ -5,11 +5,18 @@
 import type { HostWork } from '../config/playbook.ts';
 import type { ResourceInstance } from '../config/resource.ts';
 import { digest } from '../core/json.ts';
-import type { Command, CommandResult, DiffResult, HostFacts } from '../core/types.ts';
+import { isPowerShell, type Command, type CommandResult, type DiffResult, type HostCommand, type HostFacts, type PowerShellCommand } from '../core/types.ts';
 import type { Transport } from '../transport/transport.ts';
 import { HostError } from './errors.ts';
 import { scrub } from './redact.ts';
-import { buildBatchScript, newNonce, parseBatchOutput, type ScriptStep } from './remote-script.ts';
+import { buildPowerShellBatch, newPowerShellNonce, parsePowerShellBatchOutput } from './powershell-batch.ts';
+import { buildBatchScript, newNonce, parseBatchOutput } from './remote-script.ts';
+
+/** One step of a batch, in the host's language. */
+export interface HostStep {
+  readonly id: string;
+  readonly command: HostCommand;
+}
 
 export interface ResourceState {
   readonly resource: ResourceInstance;
@@ -30,6 +37,30 @@ const FACTS: Command = {
   label: 'read host facts',
 };
 
+const WINDOWS_FACTS: PowerShellCommand = {
+  label: 'read host facts',
+  input: null,
+  powershell: {
+    name: 'engine/facts',
+    text: [
+      '$id = [Security.Principal.WindowsIdentity]::GetCurrent()',
+      '$admin = ([Security.Principal.WindowsPrincipal]$id).IsInRole([Security.Principal.WindowsBuiltInRole]::Administrator)',
+      'return [ordered]@{ os = \'windows\'; ps_version = [string]$PSVersionTable.PSVersion; os_version = [string][Environment]::OSVersion.Version; computer_name = [string]$env:COMPUTERNAME; is_admin = [bool]$admin }',
+    ].join('\n'),
+  },
+};
+
+export function parseWindowsFacts(r: CommandResult): HostFacts {
+  if (r.code !== 0) throw new Error(r.stderr.toString('utf8'));
+  const f = JSON.parse(r.stdout.toString('utf8')) as { ps_version?: unknown; os_version?: unknown; computer_name?: unknown; is_admin?: unknown };
+  return {
+    os: 'windows',
+    uid: f.is_admin === true ? 0 : -1,
+    systemdVersion: null,
+    windows: { psVersion: String(f.ps_version ?? ''), osVersion: String(f.os_version ?? ''), computerName: String(f.computer_name ?? ''), isAdmin: f.is_admin === true },
+  };
+}
+
 export function parseFacts(r: CommandResult): HostFacts {
   const [uid = '', kernel = '', version = '', pid1 = ''] = r.stdout.toString('utf8').split('\n');
   const systemd = pid1.trim() === 'systemd' && /^\d+$/.test(version.trim()) ? Number(version.trim()) : null;
@@ -37,19 +68,28 @@ export function parseFacts(r: CommandResult): HostFacts {
 }
 
 /** Runs a batch on a host and returns each step's result, mapping transport failures to HostErrors. */
-export async function runBatch(transport: Transport, work: HostWork, steps: ScriptStep[], stopOnFailure: boolean, phase: 'read' | 'apply' | 'verify'): Promise<Map<string, CommandResult>> {
-  const nonce = newNonce();
-  const script = buildBatchScript(steps, { stopOnFailure }, nonce);
+export async function runBatch(transport: Transport, work: HostWork, steps: readonly HostStep[], stopOnFailure: boolean, phase: 'read' | 'apply' | 'verify'): Promise<Map<string, CommandResult>> {
+  const powershell = transport.shell === 'powershell';
+  for (const step of steps) {
+    if (isPowerShell(step.command) !== powershell) {
+      throw new HostError(work.host.name, `"${step.command.label}" is ${powershell ? 'a Linux' : 'a Windows'} command but the host speaks ${transport.shell}`, {
+        phase,
+        hint: powershell ? 'this resource kind or method is for Linux hosts; limit the play to Linux hosts' : 'this resource kind or method is for Windows hosts; set connection.transport: winrm (or shell: powershell) for Windows hosts',
+      });
+    }
+  }
+  const nonce = powershell ? newPowerShellNonce() : newNonce();
+  const script = powershell
+    ? buildPowerShellBatch(steps.map((s) => ({ id: s.id, command: s.command as PowerShellCommand })), { stopOnFailure }, nonce)
+    : buildBatchScript(steps.map((s) => ({ id: s.id, command: s.command as Command })), { stopOnFailure }, nonce);
   const result = await transport.runScript(script);
   const stderr = scrub(result.stderr.toString('utf8').trim(), work.secrets);
   if (result.code !== 0) {
-    if (/a password is required|a terminal is required/.test(stderr)) {
-      throw new HostError(work.host.name, `sudo asked for a password: ${stderr}`, { phase, hint: 'become uses sudo -n: allow the login user passwordless sudo (NOPASSWD) for sh' });
-    }
-    throw new HostError(work.host.name, `the remote shell exited with ${result.code}${stderr ? `: ${stderr}` : ''}`, { phase, hint: 'the host needs a POSIX sh, mktemp, base64 and wc; check the login user can run them' });
+    const hint = powershell ? 'the host needs Windows PowerShell 5.1 or PowerShell 7 and a user allowed to run it' : 'the host needs a POSIX sh, mktemp, base64 and wc; check the login user can run them';
+    throw new HostError(work.host.name, `the remote shell exited with ${result.code}${stderr ? `: ${stderr}` : ''}`, { phase, hint });
   }
   try {
-    return parseBatchOutput(result.stdout, nonce);
+    return powershell ? parsePowerShellBatchOutput(result.stdout, nonce) : parseBatchOutput(result.stdout, nonce);
   } catch (e) {
     throw new HostError(work.host.name, `unreadable output from the host (${(e as Error).message})${stderr ? `; stderr: ${stderr}` : ''}`, { phase, hint: 'a login script that prints to stdout (e.g. in ~/.bashrc) corrupts the output; make it quiet for non-interactive shells' });
   }
@@ -57,11 +97,17 @@ export async function runBatch(transport: Transport, work: HostWork, steps: Scri
 
 export async function readHost(transport: Transport, work: HostWork, phase: 'read' | 'verify' = 'read'): Promise<HostState> {
   const resources = work.graph.order;
-  const steps: ScriptStep[] = [{ id: 'facts', command: FACTS }, ...resources.map((r, i) => ({ id: `p${i}`, command: r.module.probe(r.desired) }))];
+  const windows = transport.shell === 'powershell';
+  const steps: HostStep[] = [{ id: 'facts', command: windows ? WINDOWS_FACTS : FACTS }, ...resources.map((r, i) => ({ id: `p${i}`, command: r.module.probe(r.desired) }))];
   const results = await runBatch(transport, work, steps, false, phase);
   const factsResult = results.get('facts');
   if (!factsResult) throw new HostError(work.host.name, 'the host returned no facts', { phase });
-  const facts = parseFacts(factsResult);
+  let facts: HostFacts;
+  try {
+    facts = windows ? parseWindowsFacts(factsResult) : parseFacts(factsResult);
+  } catch (e) {
+    throw new HostError(work.host.name, `cannot read the host's facts: ${(e as Error).message}`, { phase });
+  }
   return {
     facts,
     resources: resources.map((resource, i) => {

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { CommandResult } from '../core/types.ts';
-import { ConnectionError, shellArgv, type RunOptions, type Transport } from './transport.ts';
+import { userInfo } from 'node:os';
+import { ConnectionError, shellArgv, sudoPasswordError, type RunOptions, type Transport } from './transport.ts';
 
 export interface LocalTransportOptions {
   readonly host: string;
@@ -10,7 +11,7 @@ export interface LocalTransportOptions {
 /** Runs scripts on the controller itself with child_process (no shell string built). */
 export class LocalTransport implements Transport {
   readonly host: string;
-  readonly shell = 'sh';
+  readonly shell = 'sh' as const;
   #execCount = 0;
   readonly #become: { user?: string } | null;
 
@@ -36,7 +37,10 @@ export class LocalTransport implements Transport {
       child.stderr.on('data', (d: Buffer) => err.push(d));
       child.on('error', (e) => reject(new ConnectionError(this.host, `cannot start ${cmd}: ${e.message}`)));
       child.on('close', (code, signal) => {
-        resolve({ code: code ?? (signal ? 128 : 1), stdout: Buffer.concat(out), stderr: Buffer.concat(err) });
+        const result = { code: code ?? (signal ? 128 : 1), stdout: Buffer.concat(out), stderr: Buffer.concat(err) };
+        const sudo = sudoPasswordError(this.host, this.#become, userInfo().username, result);
+        if (sudo) reject(sudo);
+        else resolve(result);
       });
       child.stdin.on('error', () => {}); // the child may exit before reading all of stdin
       child.stdin.end(script);

@@ -38,7 +38,7 @@ import {
   type StrictHostKeyChecking,
 } from './ssh-config.ts';
 import { bootstrapCommand, bootstrapStdin } from './powershell-bootstrap.ts';
-import { ConnectionError, shellArgv, type RunOptions, type Transport } from './transport.ts';
+import { ConnectionError, shellArgv, sudoPasswordError, type RunOptions, type Transport } from './transport.ts';
 
 export interface SshTransportOptions {
   /** Inventory name (messages; the ssh_config alias when address is absent). */
@@ -175,14 +175,8 @@ export class SshTransport implements Transport {
       return this.#exec(client, bootstrapCommand().commandLine, bootstrapStdin(script), options);
     }
     const result = await this.#exec(client, shJoin(shellArgv(become)), script, options);
-    if (become && result.code === 1 && /a password is required/.test(result.stderr.toString('utf8'))) {
-      const who = become.user ?? 'root';
-      throw new ConnectionError(
-        this.host,
-        `${this.host}: sudo needs a password to run as ${who} (become is set, and provision only uses non-interactive sudo -n)`,
-        `allow passwordless sudo for ${this.#user}, e.g. the line "${this.#user} ALL=(${who}) NOPASSWD: ALL" in /etc/sudoers.d/provision (edit it with visudo)`,
-      );
-    }
+    const sudo = sudoPasswordError(this.host, become, this.#user, result);
+    if (sudo) throw sudo;
     return result;
   }
 

@@ -10,8 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { aclModule, type AclCurrent, type AclDesired } from '../../modules/acl/index.ts';
-import type { Command, CommandResult, DiffResult, HostFacts } from '../../src/core/types.ts';
+import type { HostCommand, CommandResult, DiffResult, HostFacts } from '../../src/core/types.ts';
 import { buildBatchScript, newNonce, parseBatchOutput } from '../../src/engine/remote-script.ts';
+import { asShell, asShellAll } from '../support/commands.ts';
 import { LocalTransport } from '../../src/transport/local.ts';
 
 const facts: HostFacts = { os: 'linux', uid: process.getuid?.() ?? 1000, systemdVersion: null };
@@ -77,9 +78,9 @@ after(() => {
 });
 
 /** Run commands as one apply batch; the results of the steps that ran, in order. */
-async function run(commands: readonly Command[]): Promise<CommandResult[]> {
+async function run(commands: readonly HostCommand[]): Promise<CommandResult[]> {
   const nonce = newNonce();
-  const script = buildBatchScript(commands.map((command, i) => ({ id: `s${i}`, command })), { stopOnFailure: true }, nonce);
+  const script = buildBatchScript(asShellAll(commands).map((command, i) => ({ id: `s${i}`, command })), { stopOnFailure: true }, nonce);
   const r = await transport.runScript(script);
   assert.equal(r.code, 0, `batch script failed: ${r.stderr.toString('utf8')}`);
   const results = parseBatchOutput(r.stdout, nonce);
@@ -95,7 +96,7 @@ async function plan(desired: AclDesired): Promise<{ current: AclCurrent; diff: D
 }
 
 /** Apply what a plan decided (every command must succeed), then plan again: no changes. */
-async function applyPlanned(desired: AclDesired, planned: { current: AclCurrent; diff: DiffResult }): Promise<readonly Command[]> {
+async function applyPlanned(desired: AclDesired, planned: { current: AclCurrent; diff: DiffResult }): Promise<readonly HostCommand[]> {
   const { current, diff } = planned;
   assert.equal(diff.status, 'change', 'expected a change');
   if (diff.status !== 'change') throw new Error('unreachable');
@@ -108,7 +109,7 @@ async function applyPlanned(desired: AclDesired, planned: { current: AclCurrent;
   return commands;
 }
 
-async function converge(desired: AclDesired): Promise<{ diff: DiffResult; commands: readonly Command[] }> {
+async function converge(desired: AclDesired): Promise<{ diff: DiffResult; commands: readonly HostCommand[] }> {
   const planned = await plan(desired);
   return { diff: planned.diff, commands: await applyPlanned(desired, planned) };
 }
@@ -139,7 +140,7 @@ describe('acl module on this machine', () => {
     execFileSync('setfacl', ['-m', `g:${GROUP}:rx`, '--', path]);
     const { diff, commands } = await converge(desired);
     assert.deepEqual(diff, { status: 'change', action: 'update', changes: [{ attribute: `entries.group:${GROUP}`, before: 'r-x', after: undefined }] });
-    assert.deepEqual(commands.map((c) => c.argv), [['setfacl', '-x', `g:${gid(GROUP)}`, '-m', `u:${USER}:rwx`, '--', path]]);
+    assert.deepEqual(asShellAll(commands).map((c) => c.argv), [['setfacl', '-x', `g:${gid(GROUP)}`, '-m', `u:${USER}:rwx`, '--', path]]);
     assert.deepEqual(getfacl(path), ['user::rwx', `user:${uid(USER)}:rwx`, 'group::r-x', 'mask::rwx', 'other::r-x']);
   });
 
@@ -192,7 +193,7 @@ describe('acl module on this machine', () => {
 
     const listed: AclDesired = { path, entries: [{ type: 'user', name: USER, perms: 'rw' }, { type: 'mask', perms: 'r' }] };
     const { commands } = await converge(listed);
-    assert.equal(commands[0]?.argv[1], '-n');
+    assert.equal(asShell(commands[0]).argv[1], '-n');
     assert.ok(getfacl(path).includes('mask::r--'));
     assert.equal((await plan(listed)).diff.status, 'ok');
   });

@@ -10,8 +10,9 @@ import { after, before, describe, test } from 'node:test';
 import { sha256 } from '../../src/core/json.ts';
 import { directoryModule, type DirectoryDesired } from '../../modules/directory/index.ts';
 import { fileModule, type FileDesired } from '../../modules/file/index.ts';
-import type { Command, CommandResult, DiffResult, HostFacts, Module } from '../../src/core/types.ts';
+import type { HostCommand, CommandResult, DiffResult, HostFacts, Module } from '../../src/core/types.ts';
 import { buildBatchScript, newNonce, parseBatchOutput } from '../../src/engine/remote-script.ts';
+import { asShellAll } from '../support/commands.ts';
 import { LocalTransport } from '../../src/transport/local.ts';
 
 const facts: HostFacts = { os: 'linux', uid: process.getuid?.() ?? 1000, systemdVersion: null };
@@ -36,9 +37,9 @@ after(() => {
 });
 
 /** Run commands as one apply batch; the results of the steps that ran, in order. */
-async function run(commands: readonly Command[]): Promise<CommandResult[]> {
+async function run(commands: readonly HostCommand[]): Promise<CommandResult[]> {
   const nonce = newNonce();
-  const script = buildBatchScript(commands.map((command, i) => ({ id: `s${i}`, command })), { stopOnFailure: true }, nonce);
+  const script = buildBatchScript(asShellAll(commands).map((command, i) => ({ id: `s${i}`, command })), { stopOnFailure: true }, nonce);
   const r = await transport.runScript(script);
   assert.equal(r.code, 0, `batch script failed: ${r.stderr.toString('utf8')}`);
   const results = parseBatchOutput(r.stdout, nonce);
@@ -53,7 +54,7 @@ async function plan<D, C>(mod: Module<D, C>, desired: D): Promise<{ current: C; 
 }
 
 /** Plan, apply every command (all must succeed), then plan again: it must show no changes. */
-async function converge<D, C>(mod: Module<D, C>, desired: D): Promise<{ diff: DiffResult; commands: readonly Command[] }> {
+async function converge<D, C>(mod: Module<D, C>, desired: D): Promise<{ diff: DiffResult; commands: readonly HostCommand[] }> {
   const { current, diff } = await plan(mod, desired);
   assert.equal(diff.status, 'change', 'expected a change');
   if (diff.status !== 'change') throw new Error('unreachable');
@@ -103,7 +104,7 @@ describe('file module on this machine', () => {
     chmodSync(path, 0o600);
     const { diff, commands } = await converge(fileModule, desired);
     assert.deepEqual(diff, { status: 'change', action: 'update', changes: [{ attribute: 'mode', before: '0600', after: '0640' }] });
-    assert.deepEqual(commands.map((c) => c.argv[0]), ['chmod']);
+    assert.deepEqual(asShellAll(commands).map((c) => c.argv[0]), ['chmod']);
     assert.equal(statSync(path).ino, inode, 'a mode change must not rewrite the file');
   });
 
@@ -149,7 +150,7 @@ describe('file module on this machine', () => {
     writeFileSync(path, 'old\n', { mode: 0o600 });
     chmodSync(path, 0o4711);
     const { commands } = await converge(fileModule, { path, content: 'new\n', owner: '33' });
-    assert.deepEqual(commands.map((c) => c.argv[0]), ['sh']);
+    assert.deepEqual(asShellAll(commands).map((c) => c.argv[0]), ['sh']);
     const st = statSync(path);
     assert.equal(st.uid, 33);
     assert.equal(st.gid, 0);

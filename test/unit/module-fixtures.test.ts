@@ -9,7 +9,8 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { modules } from '../../modules/registry.ts';
-import type { Command, CommandResult, DiffResult, HostFacts } from '../../src/core/types.ts';
+import { isPowerShell, type CommandResult, type DiffResult, type HostCommand, type HostFacts } from '../../src/core/types.ts';
+import { defaultFacts } from '../support/fixtures.ts';
 import { validateResourceAttributes } from '../../src/config/schema.ts';
 
 interface ProbeFixture { code?: number; stdout: string; stderr?: string }
@@ -31,7 +32,9 @@ function result(p: ProbeFixture): CommandResult {
   return { code: p.code ?? 0, stdout: Buffer.from(p.stdout), stderr: Buffer.from(p.stderr ?? '') };
 }
 
-function commandJson(c: Command): unknown {
+/** PowerShell scripts are static text, recorded by name; their inputs are the data that varies. */
+function commandJson(c: HostCommand): unknown {
+  if (isPowerShell(c)) return { label: c.label, powershell: c.powershell.name, input: c.input };
   return { label: c.label, argv: [...c.argv], ...(c.stdin === undefined ? {} : { stdin: Buffer.from(c.stdin).toString('utf8') }) };
 }
 
@@ -45,9 +48,9 @@ for (const mod of modules) {
       const fx = JSON.parse(readFileSync(path, 'utf8')) as Fixture;
       test(`${file}: ${fx.description}`, () => {
         assert.deepEqual(validateResourceAttributes(mod, fx.desired), [], 'desired state must satisfy the schema');
-        const facts: HostFacts = { os: 'linux', uid: 0, systemdVersion: 252, ...fx.facts };
+        const facts: HostFacts = { ...defaultFacts(mod, fx.desired), ...fx.facts };
         const probe = mod.probe(fx.desired);
-        assert.ok(probe.argv.length > 0);
+        assert.ok(isPowerShell(probe) ? probe.powershell.text.length > 0 : probe.argv.length > 0);
         const current = mod.parse(result(fx.probe), fx.desired, facts);
         const diff = mod.diff(fx.desired, current);
         const commands = diff.status === 'change' ? mod.apply(fx.desired, current, diff).map(commandJson) : [];

@@ -18,6 +18,7 @@ import { parse } from '../../modules/systemd_service/probe.ts';
 import { schema, type SystemdServiceDesired } from '../../modules/systemd_service/schema.ts';
 import { parseEnvFile, parseExecStart, parseTimespan, parseUnit } from '../../modules/systemd_service/unit-parse.ts';
 import { desiredUnit, formatSeconds, quoteArgument, renderEnvAssignment, renderEnvFile, renderExecStart, renderUnit } from '../../modules/systemd_service/unit-render.ts';
+import { asShell, asShellAll } from '../support/commands.ts';
 
 /** Strings that have broken quoting code somewhere. */
 const ADVERSARIAL = [
@@ -280,8 +281,8 @@ describe('probe output', () => {
   });
 
   test('the probe script is constant: the name only travels as an argument', () => {
-    const a = systemdServiceModule.probe({ ...base, name: 'a' });
-    const b = systemdServiceModule.probe({ ...base, name: "x'; rm -rf /; '" });
+    const a = asShell(systemdServiceModule.probe({ ...base, name: 'a' }));
+    const b = asShell(systemdServiceModule.probe({ ...base, name: "x'; rm -rf /; '" }));
     assert.equal(a.argv[2], b.argv[2]);
     assert.equal(b.argv[4], "x'; rm -rf /; '");
   });
@@ -298,7 +299,7 @@ describe('refresh and edges', () => {
   test('a watched file changed and nothing else: restart', () => {
     const r = m.refresh?.(base, current, m.diff(base, current));
     assert.equal(r?.reason, 'notified by a change');
-    assert.deepEqual(r?.commands.map((c) => [...c.argv]), [['systemctl', 'restart', '--', 'app.service']]);
+    assert.deepEqual(asShellAll(r?.commands ?? []).map((c) => [...c.argv]), [['systemctl', 'restart', '--', 'app.service']]);
   });
 
   test('no second restart when the own change already restarts; none for a stopped service', () => {
@@ -311,7 +312,7 @@ describe('refresh and edges', () => {
   test('an enablement-only change still restarts on notify', () => {
     const disabled = { ...base, enabled: false };
     const r = m.refresh?.(disabled, current, m.diff(disabled, current));
-    assert.deepEqual(r?.commands.map((c) => [...c.argv]), [['systemctl', 'restart', '--', 'app.service']]);
+    assert.deepEqual(asShellAll(r?.commands ?? []).map((c) => [...c.argv]), [['systemctl', 'restart', '--', 'app.service']]);
   });
 
   test('edges: account, program, working directory, watched files with notify', () => {
