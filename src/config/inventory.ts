@@ -9,8 +9,23 @@ import { schemaDiagnostics } from './schema-errors.ts';
 import { validator } from './schema.ts';
 import { readYamlFile, type YamlSource } from './yaml-source.ts';
 
+/** connection.winrm of the inventory (see schemas/definitions.schema.json). */
+export interface WinrmSettings {
+  readonly scheme?: 'https' | 'http';
+  readonly port?: number;
+  readonly path?: string;
+  readonly auth?: 'ntlm' | 'basic';
+  readonly password_env: string;
+  readonly ca_file?: string;
+  readonly validate_certs?: boolean;
+  readonly allow_unencrypted?: boolean;
+  readonly operation_timeout?: number;
+}
+
 export interface ConnectionSettings {
-  readonly transport?: 'ssh' | 'local';
+  readonly transport?: 'ssh' | 'local' | 'winrm';
+  readonly shell?: 'sh' | 'powershell';
+  readonly winrm?: WinrmSettings;
   readonly port?: number;
   readonly user?: string;
   readonly identity_file?: string;
@@ -104,11 +119,11 @@ function buildInventory(src: YamlSource, baseDir: string, diagnostics: Diagnosti
     let address: string | undefined;
     for (const l of ordered) {
       vars = { ...vars, ...l.vars };
-      connection = { ...connection, ...l.connection };
+      connection = mergeConnection(connection, l.connection);
     }
     for (const h of own.get(hostName) ?? []) {
       vars = { ...vars, ...h.vars };
-      connection = { ...connection, ...h.connection };
+      connection = mergeConnection(connection, h.connection);
       address = h.address ?? address;
     }
     connection = resolvePaths(connection, baseDir);
@@ -119,6 +134,13 @@ function buildInventory(src: YamlSource, baseDir: string, diagnostics: Diagnosti
   return { inventory: { origin: src.file, hosts, groups }, diagnostics };
 }
 
+/** Later settings win; the winrm block merges key by key, so a group can set password_env and a host its port. */
+function mergeConnection(a: ConnectionSettings, b: ConnectionSettings | undefined): ConnectionSettings {
+  if (!b) return a;
+  const merged = { ...a, ...b };
+  return a.winrm && b.winrm ? { ...merged, winrm: { ...a.winrm, ...b.winrm } } : merged;
+}
+
 /** Relative key and known_hosts paths are relative to the inventory file, like Ansible's. */
 function resolvePaths(c: ConnectionSettings, baseDir: string): ConnectionSettings {
   const fix = (p: string | undefined): string | undefined => (p === undefined || p.startsWith('~') || p.startsWith('/') ? p : resolve(baseDir, p));
@@ -127,6 +149,7 @@ function resolvePaths(c: ConnectionSettings, baseDir: string): ConnectionSetting
     ...(c.identity_file !== undefined ? { identity_file: fix(c.identity_file) } : {}),
     ...(c.known_hosts_file !== undefined ? { known_hosts_file: fix(c.known_hosts_file) } : {}),
     ...(typeof c.ssh_config_file === 'string' ? { ssh_config_file: fix(c.ssh_config_file) } : {}),
+    ...(c.winrm?.ca_file !== undefined ? { winrm: { ...c.winrm, ca_file: fix(c.winrm.ca_file) } } : {}),
   };
 }
 

@@ -38,6 +38,7 @@ import {
   type StrictHostKeyChecking,
 } from './ssh-config.ts';
 import { bootstrapCommand, bootstrapStdin } from './powershell-bootstrap.ts';
+import { decodeStderr } from './winrm/clixml.ts';
 import { ConnectionError, shellArgv, sudoPasswordError, type RunOptions, type Transport } from './transport.ts';
 
 export interface SshTransportOptions {
@@ -172,7 +173,8 @@ export class SshTransport implements Transport {
     const become = this.#options.become;
     this.#execCount++;
     if (this.shell === 'powershell') {
-      return this.#exec(client, bootstrapCommand().commandLine, bootstrapStdin(script), options);
+      const r = await this.#exec(client, bootstrapCommand().commandLine, bootstrapStdin(script), options);
+      return { ...r, stderr: decodeStderr(r.stderr) };
     }
     const result = await this.#exec(client, shJoin(shellArgv(become)), script, options);
     const sudo = sudoPasswordError(this.host, become, this.#user, result);

@@ -59,3 +59,9 @@ function collect(node: Element, out: string[]): void {
     return;
   }
 }
+
+/** A PowerShell error stream as readable bytes: CLIXML decoded, anything else as it came. */
+export function decodeStderr(stderr: Buffer): Buffer {
+  const text = stderr.toString('utf8');
+  return isClixml(text) ? Buffer.from(decodeClixml(text), 'utf8') : stderr;
+}

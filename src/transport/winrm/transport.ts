@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import type { CommandResult } from '../../core/types.ts';
 import { bootstrapCommand, bootstrapStdin } from '../powershell-bootstrap.ts';
 import { ConnectionError, type RunOptions, type Transport } from '../transport.ts';
+import { decodeStderr } from './clixml.ts';
 import { decryptBody, ENCRYPTED_CONTENT_TYPE, encryptBody } from './encryption.ts';
 import { WsmanHttp, type HttpAuth } from './http.ts';
 import { DEFAULT_MAX_ENVELOPE_SIZE } from './namespaces.ts';
@@ -76,7 +77,8 @@ export class WinrmTransport implements Transport {
     const signals = [options.signal, options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs)].filter((s): s is AbortSignal => s !== undefined);
     const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
     try {
-      return await shell.run(command, args, bootstrapStdin(script), { signal });
+      const r = await shell.run(command, args, bootstrapStdin(script), { signal });
+      return { ...r, stderr: decodeStderr(r.stderr) };
     } catch (err) {
       if (err instanceof Error && err.name === 'TimeoutError') {
         const e = new Error(`${this.host}: script did not finish within ${Math.round((options.timeoutMs ?? 0) / 1000)} s; it was stopped`);
