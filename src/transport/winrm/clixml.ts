@@ -55,7 +55,8 @@ function collect(node: Element, out: string[]): void {
   if (node.localName === 'Obj' && node.getAttribute('S') === 'Error') {
     // An ErrorRecord object: its ToString is the message.
     const toString = descendantsNS(node, PS_NS, 'ToString')[0];
-    if (toString) out.push(`${decodeClixmlString(toString.textContent ?? '')}\n`);
+    const text = toString ? decodeClixmlString(toString.textContent ?? '') : '';
+    if (text) out.push(/\n$/.test(text) ? text : `${text}\n`);
     return;
   }
 }
