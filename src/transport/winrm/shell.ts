@@ -49,7 +49,16 @@ export class WinrmShell {
     return this.#shellId;
   }
 
+  /** Creates the shell unless one is open; errors name the host and the fix. */
   async open(): Promise<string> {
+    try {
+      return await this.#open();
+    } catch (err) {
+      throw this.#asError(err);
+    }
+  }
+
+  async #open(): Promise<string> {
     if (this.#shellId) return this.#shellId;
     const reply = await this.#call('create', ACTION.create, undefined, createShellBody({ environment: this.#o.environment }), true, {
       WINRS_NOPROFILE: 'TRUE',
@@ -65,7 +74,7 @@ export class WinrmShell {
     for (let resets = 0; ; resets++) {
       let stdinSent = false;
       try {
-        const shellId = await this.open();
+        const shellId = await this.#open();
         options.signal?.throwIfAborted();
         const commandId = readCommandId(
           await this.#call('command', ACTION.command, shellId, commandBody(command, args), false, {
