@@ -221,7 +221,9 @@ describe('faults', () => {
       return ok('late');
     };
     const t = fx.transport({ operationTimeoutS: 1 });
+    const before = fx.server.events.length;
     await assert.rejects(t.runScript('slow', { timeoutMs: 500 }), (e: Error) => e.name === 'TimeoutError' && /^win1: script did not finish/.test(e.message));
+    assert.equal(fx.server.events.slice(before).find((e) => e.operation === 'signal')?.detail, 'before-done');
   });
 });
 

@@ -179,7 +179,16 @@ export class WsmanHttp {
         res.status,
       );
     }
-    const authenticate = client.authenticate(Buffer.from(challenge, 'base64'));
+    let authenticate: Buffer;
+    try {
+      authenticate = client.authenticate(Buffer.from(challenge, 'base64'));
+    } catch (err) {
+      throw new WsmanHttpError(
+        `${this.#o.host}: the WinRM server's NTLM challenge cannot be answered (${err instanceof Error ? err.message : String(err)})`,
+        'auth',
+        'the server must offer NTLMv2 with 128-bit session security (the Windows default); check LmCompatibilityLevel and the NTLM policies on the host',
+      );
+    }
     if (!socket) throw new WsmanHttpError(`${this.#o.host}: no connection for NTLM`, 'dropped', 'run again');
     const s: Socket = socket;
     this.#authSocket = s;

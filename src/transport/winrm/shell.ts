@@ -159,7 +159,8 @@ export class WinrmShell {
         }
       }
     } catch (err) {
-      if (!signalled && err instanceof Error && err.name === 'AbortError') await terminate().catch(() => undefined);
+      // Stopped by the caller (checked between requests, so within one OperationTimeout): end the command on the host.
+      if (!signalled && options.signal?.aborted) await terminate().catch(() => undefined);
       throw err;
     }
   }

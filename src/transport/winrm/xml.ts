@@ -17,6 +17,7 @@ export function el(name: string, attrs: Record<string, string | undefined> = {},
 /** Escape text for element content and double-quoted attribute values alike. */
 export function escapeXml(value: string): string {
   // Characters XML 1.0 cannot carry at all are refused rather than silently dropped.
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   if (/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/.test(value)) {
     throw new Error('a value contains a control character that XML 1.0 cannot carry');
   }
