@@ -128,6 +128,24 @@ describe('handshake', () => {
   });
 });
 
+describe('channel bindings', () => {
+  const cert = (b: number): Buffer => Buffer.concat([Buffer.from('tls-server-end-point:'), Buffer.alloc(32, b)]);
+
+  test('a client bound to the same TLS channel is accepted; unbound or bound elsewhere is refused', () => {
+    for (const [bindings, ok] of [
+      [cert(1), true],
+      [undefined, false],
+      [cert(2), false],
+    ] as const) {
+      const acceptor = new NtlmAcceptor(ACCOUNTS, { channelBindings: cert(1) });
+      const client = new NtlmClient({ user: 'vagrant', password: 'vagrant-pw', ...(bindings ? { channelBindings: bindings } : {}) });
+      const authenticate = client.authenticate(acceptor.challenge(client.negotiate()));
+      if (ok) assert.equal(acceptor.accept(authenticate).user, 'vagrant');
+      else assert.throws(() => acceptor.accept(authenticate), NtlmAuthError);
+    }
+  });
+});
+
 describe('sealed traffic', () => {
   test('both directions round-trip with sequence numbers counting per direction', () => {
     const { client, server } = pair('vagrant', 'vagrant-pw');

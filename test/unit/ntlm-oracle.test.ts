@@ -22,6 +22,7 @@ interface OracleRequest {
   domain: string;
   client_challenge: string;
   session_key: string;
+  channel_bindings?: string;
   challenge?: string;
   to_send?: string[];
   received?: string[];
@@ -121,5 +122,35 @@ describe('our client and python3-ntlm-auth answer the same challenge identically
       return hex(Buffer.concat([w.signature, w.sealed]));
     });
     assert.deepEqual(sealed, reply.wrapped);
+  });
+});
+
+describe('channel bindings (NTLM over TLS with Extended Protection)', () => {
+  const bindings = Buffer.concat([Buffer.from('tls-server-end-point:'), Buffer.alloc(32, 0xc3)]);
+
+  test('our client and the oracle bind identically', () => {
+    const client = new NtlmClient({
+      user: 'CORP\\alice',
+      password: BASE.password,
+      channelBindings: bindings,
+      randomBytes: (n) => Buffer.from(n === 8 ? BASE.client_challenge : BASE.session_key, 'hex'),
+    });
+    const challenge = new NtlmAcceptor(ACCOUNTS, acceptorOptions).challenge(client.negotiate());
+    const ours = decodeAuthenticate(client.authenticate(challenge));
+    const reply = oracle({ ...BASE, channel_bindings: hex(bindings), challenge: hex(challenge) });
+    assert.equal(hex(ours.ntChallengeResponse), hex(decodeAuthenticate(Buffer.from(reply.authenticate ?? '', 'hex')).ntChallengeResponse));
+  });
+
+  test('an acceptor that requires the binding accepts the bound oracle and refuses an unbound one', () => {
+    for (const [request, ok] of [
+      [{ ...BASE, channel_bindings: hex(bindings) }, true],
+      [BASE, false],
+    ] as const) {
+      const acceptor = new NtlmAcceptor(ACCOUNTS, { ...acceptorOptions, channelBindings: bindings });
+      const challenge = acceptor.challenge(Buffer.from(oracle(request).negotiate, 'hex'));
+      const authenticate = Buffer.from(oracle({ ...request, challenge: hex(challenge) }).authenticate ?? '', 'hex');
+      if (ok) assert.equal(acceptor.accept(authenticate).user, 'CORP\\alice');
+      else assert.throws(() => acceptor.accept(authenticate), /not bound to this TLS channel/);
+    }
   });
 });

@@ -6,6 +6,7 @@
 import { randomBytes as cryptoRandomBytes, timingSafeEqual } from 'node:crypto';
 import { decodeAvPairs, encodeAvPairs, findAvPair, type AvPair } from '../../src/transport/winrm/ntlm/av-pairs.ts';
 import {
+  channelBindingsHash,
   CLIENT_BLOB_AV_OFFSET,
   computeMic,
   filetimeBytes,
@@ -40,6 +41,8 @@ export interface NtlmAcceptorOptions {
   readonly domain?: string;
   /** NetBIOS computer name announced in the target info. */
   readonly computer?: string;
+  /** When set, the client must bind to this TLS channel (MsvAvChannelBindings), as with CbtHardeningLevel=Strict. */
+  readonly channelBindings?: Buffer;
 }
 
 interface Pending {
@@ -119,6 +122,12 @@ export class NtlmAcceptor {
     const micPromised = avFlags !== undefined && avFlags.length === 4 && (avFlags.readUInt32LE(0) & AV_FLAG_MIC_PRESENT) !== 0;
     if (!micPromised || !auth.mic) throw new NtlmAuthError('AUTHENTICATE carries no MIC although the challenge had a timestamp');
 
+    if (this.o.channelBindings) {
+      const bound = findAvPair(pairs, AvId.CHANNEL_BINDINGS);
+      if (!bound || !bound.equals(channelBindingsHash(this.o.channelBindings))) {
+        throw new NtlmAuthError('NTLMv2 response is not bound to this TLS channel (MsvAvChannelBindings missing or different)');
+      }
+    }
     if (auth.encryptedRandomSessionKey.length !== 16) throw new NtlmAuthError('AUTHENTICATE lacks the 16-byte encrypted session key');
     const exportedSessionKey = rc4k(keyExchangeKey(expected.sessionBaseKey), auth.encryptedRandomSessionKey);
     const zeroed = Buffer.from(authenticate);

@@ -5,6 +5,7 @@
 import { randomBytes as cryptoRandomBytes } from 'node:crypto';
 import { encodeAvPairs, findAvPair, type AvPair } from './av-pairs.ts';
 import {
+  channelBindingsHash,
   clientBlob,
   computeMic,
   filetimeBytes,
@@ -45,6 +46,11 @@ export interface NtlmClientOptions {
   readonly now?: () => bigint;
   /** The 8-byte VERSION structure sent in NEGOTIATE and AUTHENTICATE. */
   readonly version?: Buffer;
+  /**
+   * Channel binding application data for NTLM over TLS (Extended Protection): "tls-server-end-point:"
+   * followed by the hash of the server certificate (RFC 5929). Its MD5 goes in MsvAvChannelBindings.
+   */
+  readonly channelBindings?: Buffer;
 }
 
 export interface Account {
@@ -97,6 +103,7 @@ export class NtlmClient {
     // With a server timestamp the MIC protects the whole exchange; say so in MsvAvFlags (inside the
     // NTProofStr, so it cannot be stripped). Without one, old servers expect an LMv2 response instead.
     const pairs = serverTime ? withMicFlag(ch.targetInfo) : [...ch.targetInfo];
+    if (this.o.channelBindings) pairs.push({ id: AvId.CHANNEL_BINDINGS, value: channelBindingsHash(this.o.channelBindings) });
     const { user, domain } = this.account;
     const responseKey = ntowfv2(this.o.password, user, domain);
     const nt = ntlmv2Response(responseKey, ch.serverChallenge, clientBlob(timestamp, clientChallenge, encodeAvPairs(pairs)));
