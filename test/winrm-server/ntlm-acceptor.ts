@@ -17,20 +17,10 @@ import {
   rc4k,
 } from '../../src/transport/winrm/ntlm/crypto.ts';
 import { NtlmAuthError, NtlmProtocolError } from '../../src/transport/winrm/ntlm/errors.ts';
-import { AV_FLAG_MIC_PRESENT, AvId, missingFlags, NegotiateFlag, REQUIRED_FLAGS, SESSION_SECURITY_FLAGS } from '../../src/transport/winrm/ntlm/flags.ts';
-import { decodeAuthenticate, decodeNegotiate, encodeChallenge, MIC_OFFSET } from '../../src/transport/winrm/ntlm/messages.ts';
+import { AV_FLAG_MIC_PRESENT, AvId, missingFlags, NegotiateFlag, SESSION_SECURITY_FLAGS, SUPPORTED_FLAGS } from '../../src/transport/winrm/ntlm/flags.ts';
+import { decodeAuthenticate, decodeNegotiate, DEFAULT_VERSION, encodeChallenge, MIC_OFFSET } from '../../src/transport/winrm/ntlm/messages.ts';
 import { NtlmSession } from '../../src/transport/winrm/ntlm/session.ts';
 
-const SERVER_FLAGS =
-  REQUIRED_FLAGS |
-  NegotiateFlag.REQUEST_TARGET |
-  NegotiateFlag.ALWAYS_SIGN |
-  NegotiateFlag.TARGET_INFO |
-  NegotiateFlag.VERSION |
-  NegotiateFlag.KEY_56;
-
-/** Windows Server 2019 (10.0.17763), NTLMSSP revision 15. */
-const SERVER_VERSION = Buffer.from('0a0063450000000f', 'hex');
 const NT_PROOF_LENGTH = 16;
 
 export interface NtlmAcceptorOptions {
@@ -69,7 +59,7 @@ export class NtlmAcceptor {
     // Like Windows (MS-NLMP 3.2.5.1.1): UTF-16 when offered, else OEM (python ntlm-auth offers only OEM).
     const charset = neg.flags & NegotiateFlag.UNICODE ? NegotiateFlag.UNICODE : neg.flags & NegotiateFlag.OEM;
     if (!charset) throw new NtlmProtocolError('NEGOTIATE requests neither UNICODE nor OEM strings');
-    const granted = neg.flags & SERVER_FLAGS & ~(NegotiateFlag.UNICODE | NegotiateFlag.OEM);
+    const granted = neg.flags & SUPPORTED_FLAGS & ~(NegotiateFlag.UNICODE | NegotiateFlag.OEM);
     const flags = (granted | charset | NegotiateFlag.NTLM | NegotiateFlag.TARGET_INFO | NegotiateFlag.TARGET_TYPE_SERVER) >>> 0;
     const serverChallenge = (this.o.randomBytes ?? cryptoRandomBytes)(8);
     const timestamp = filetimeBytes((this.o.now ?? filetimeNow)());
@@ -88,7 +78,7 @@ export class NtlmAcceptor {
       targetName: domain,
       targetInfo: pairs,
       targetInfoBytes: encodeAvPairs(pairs),
-      version: SERVER_VERSION,
+      version: DEFAULT_VERSION,
     });
     this.pending = { negotiate: Buffer.from(negotiate), challenge, serverChallenge, timestamp };
     return challenge;

@@ -18,21 +18,12 @@ import {
   rc4k,
 } from './crypto.ts';
 import { NtlmProtocolError } from './errors.ts';
-import { AV_FLAG_MIC_PRESENT, AvId, missingFlags, NegotiateFlag, REQUIRED_FLAGS } from './flags.ts';
-import { decodeChallenge, encodeAuthenticate, encodeNegotiate, MIC_OFFSET } from './messages.ts';
+import { AV_FLAG_MIC_PRESENT, AvId, missingFlags, NegotiateFlag, SUPPORTED_FLAGS } from './flags.ts';
+import { decodeChallenge, DEFAULT_VERSION, encodeAuthenticate, encodeNegotiate, MIC_OFFSET } from './messages.ts';
 import { NtlmSession } from './session.ts';
 
 /** Flags the client asks for; the AUTHENTICATE carries those the server also granted. */
-export const CLIENT_FLAGS =
-  REQUIRED_FLAGS |
-  NegotiateFlag.REQUEST_TARGET |
-  NegotiateFlag.ALWAYS_SIGN |
-  NegotiateFlag.TARGET_INFO |
-  NegotiateFlag.VERSION |
-  NegotiateFlag.KEY_56;
-
-/** Windows 10.0 build 17763, NTLMSSP revision 15: informational only (MS-NLMP 2.2.2.10). */
-const DEFAULT_VERSION = Buffer.from('0a0063450000000f', 'hex');
+const CLIENT_FLAGS = SUPPORTED_FLAGS;
 
 export interface NtlmClientOptions {
   /** `user`, `DOMAIN\user` or `user@domain` (a UPN goes whole, with an empty domain, as Windows sends it). */

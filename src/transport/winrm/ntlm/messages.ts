@@ -14,6 +14,9 @@ const VERSION_LENGTH = 8;
 export const MIC_OFFSET = 72;
 const MIC_LENGTH = 16;
 
+/** VERSION structure (MS-NLMP 2.2.2.10) for Windows 10.0 build 17763, NTLMSSP revision 15; informational only. */
+export const DEFAULT_VERSION = Buffer.from('0a0063450000000f', 'hex');
+
 export interface NegotiateMessage {
   readonly flags: number;
   readonly domain: string;
