@@ -8,8 +8,10 @@ import {
   decodeAuthenticate,
   decodeChallenge,
   decodeNegotiate,
+  encodeChallenge,
   encodeNegotiate,
 } from '../../src/transport/winrm/ntlm/messages.ts';
+import { AvId } from '../../src/transport/winrm/ntlm/flags.ts';
 import { NtlmAcceptor } from '../winrm-server/ntlm-acceptor.ts';
 
 const ACCOUNTS = new Map([['vagrant', 'vagrant-pw']]);
@@ -99,6 +101,15 @@ describe('decoders', () => {
     overrun.writeUInt16LE(200, 2);
     assert.throws(() => decodeAvPairs(overrun), /runs past the end/);
     assert.throws(() => decodeAvPairs(Buffer.from('0000010000', 'hex')), /non-zero length/);
+  });
+
+  test('the client refuses a CHALLENGE whose MsvAvTimestamp is not 8 bytes', () => {
+    const ch = decodeChallenge(m.challenge);
+    const targetInfo = ch.targetInfo.map((p) => (p.id === AvId.TIMESTAMP ? { id: p.id, value: p.value.subarray(0, 4) } : p));
+    const bad = encodeChallenge({ ...ch, targetInfo, targetInfoBytes: encodeAvPairs(targetInfo) });
+    const client = new NtlmClient({ user: 'vagrant', password: 'vagrant-pw' });
+    client.negotiate();
+    assert.throws(() => client.authenticate(bad), /MsvAvTimestamp is not 8 bytes/);
   });
 
   test('NEGOTIATE encodes and decodes its fields', () => {

@@ -84,12 +84,14 @@ export class NtlmClient {
         `the server did not grant NTLM flags ${missing.join(', ')}: message sealing needs NTLMv2 session security with 128-bit key exchange`,
       );
     }
-    const flags = (CLIENT_FLAGS & (ch.flags | NegotiateFlag.REQUEST_TARGET)) >>> 0;
+    // VERSION stays set: the AUTHENTICATE always carries the version field (and the MIC after it).
+    const flags = (CLIENT_FLAGS & (ch.flags | NegotiateFlag.REQUEST_TARGET | NegotiateFlag.VERSION)) >>> 0;
     const random = this.o.randomBytes ?? cryptoRandomBytes;
     const clientChallenge = exactly(random(8), 8, 'client challenge');
     const exportedSessionKey = exactly(random(16), 16, 'session key');
 
     const serverTime = findAvPair(ch.targetInfo, AvId.TIMESTAMP);
+    if (serverTime && serverTime.length !== 8) throw new NtlmProtocolError('CHALLENGE MsvAvTimestamp is not 8 bytes');
     const timestamp = serverTime ?? filetimeBytes((this.o.now ?? filetimeNow)());
     // With a server timestamp the MIC protects the whole exchange; say so in MsvAvFlags (inside the
     // NTProofStr, so it cannot be stripped). Without one, old servers expect an LMv2 response instead.
