@@ -8,6 +8,8 @@ import { encodeAvPairs } from '../../src/transport/winrm/ntlm/av-pairs.ts';
 import { NtlmClient } from '../../src/transport/winrm/ntlm/client.ts';
 import {
   clientBlob,
+  filetimeBytes,
+  filetimeNow,
   keyExchangeKey,
   lmowfv2,
   lmv2Response,
@@ -62,6 +64,11 @@ describe('primitives', () => {
     const joined = Buffer.concat([split.update(Buffer.from('Plain')), split.update(Buffer.from('text'))]);
     assert.equal(joined.toString('hex'), 'bbf316e8d940af0ad3');
     assert.equal(new Rc4(Buffer.from('Wiki')).update(Buffer.from('pedia')).toString('hex'), '1021bf0420');
+  });
+
+  test('FILETIME of the current time: 2003-06-17 10:00 UTC is 0090d336b734c301 (the Davenport NTLM example)', (t) => {
+    t.mock.timers.enable({ apis: ['Date'], now: 1_055_844_000_000 });
+    assert.equal(filetimeBytes(filetimeNow()).toString('hex'), '0090d336b734c301');
   });
 
   test('MD4 matches RFC 1320', () => {
