@@ -6,6 +6,7 @@
 import { randomBytes as cryptoRandomBytes, timingSafeEqual } from 'node:crypto';
 import { decodeAvPairs, encodeAvPairs, findAvPair, type AvPair } from '../../src/transport/winrm/ntlm/av-pairs.ts';
 import {
+  channelBindingsHash,
   CLIENT_BLOB_AV_OFFSET,
   computeMic,
   filetimeBytes,
@@ -16,20 +17,10 @@ import {
   rc4k,
 } from '../../src/transport/winrm/ntlm/crypto.ts';
 import { NtlmAuthError, NtlmProtocolError } from '../../src/transport/winrm/ntlm/errors.ts';
-import { AV_FLAG_MIC_PRESENT, AvId, missingFlags, NegotiateFlag, REQUIRED_FLAGS, SESSION_SECURITY_FLAGS } from '../../src/transport/winrm/ntlm/flags.ts';
-import { decodeAuthenticate, decodeNegotiate, encodeChallenge, MIC_OFFSET } from '../../src/transport/winrm/ntlm/messages.ts';
+import { AV_FLAG_MIC_PRESENT, AvId, missingFlags, NegotiateFlag, SESSION_SECURITY_FLAGS, SUPPORTED_FLAGS } from '../../src/transport/winrm/ntlm/flags.ts';
+import { decodeAuthenticate, decodeNegotiate, DEFAULT_VERSION, encodeChallenge, MIC_OFFSET } from '../../src/transport/winrm/ntlm/messages.ts';
 import { NtlmSession } from '../../src/transport/winrm/ntlm/session.ts';
 
-const SERVER_FLAGS =
-  REQUIRED_FLAGS |
-  NegotiateFlag.REQUEST_TARGET |
-  NegotiateFlag.ALWAYS_SIGN |
-  NegotiateFlag.TARGET_INFO |
-  NegotiateFlag.VERSION |
-  NegotiateFlag.KEY_56;
-
-/** Windows Server 2019 (10.0.17763), NTLMSSP revision 15. */
-const SERVER_VERSION = Buffer.from('0a0063450000000f', 'hex');
 const NT_PROOF_LENGTH = 16;
 
 export interface NtlmAcceptorOptions {
@@ -40,6 +31,8 @@ export interface NtlmAcceptorOptions {
   readonly domain?: string;
   /** NetBIOS computer name announced in the target info. */
   readonly computer?: string;
+  /** When set, the client must bind to this TLS channel (MsvAvChannelBindings), as with CbtHardeningLevel=Strict. */
+  readonly channelBindings?: Buffer;
 }
 
 interface Pending {
@@ -66,7 +59,7 @@ export class NtlmAcceptor {
     // Like Windows (MS-NLMP 3.2.5.1.1): UTF-16 when offered, else OEM (python ntlm-auth offers only OEM).
     const charset = neg.flags & NegotiateFlag.UNICODE ? NegotiateFlag.UNICODE : neg.flags & NegotiateFlag.OEM;
     if (!charset) throw new NtlmProtocolError('NEGOTIATE requests neither UNICODE nor OEM strings');
-    const granted = neg.flags & SERVER_FLAGS & ~(NegotiateFlag.UNICODE | NegotiateFlag.OEM);
+    const granted = neg.flags & SUPPORTED_FLAGS & ~(NegotiateFlag.UNICODE | NegotiateFlag.OEM);
     const flags = (granted | charset | NegotiateFlag.NTLM | NegotiateFlag.TARGET_INFO | NegotiateFlag.TARGET_TYPE_SERVER) >>> 0;
     const serverChallenge = (this.o.randomBytes ?? cryptoRandomBytes)(8);
     const timestamp = filetimeBytes((this.o.now ?? filetimeNow)());
@@ -85,7 +78,7 @@ export class NtlmAcceptor {
       targetName: domain,
       targetInfo: pairs,
       targetInfoBytes: encodeAvPairs(pairs),
-      version: SERVER_VERSION,
+      version: DEFAULT_VERSION,
     });
     this.pending = { negotiate: Buffer.from(negotiate), challenge, serverChallenge, timestamp };
     return challenge;
@@ -119,6 +112,12 @@ export class NtlmAcceptor {
     const micPromised = avFlags !== undefined && avFlags.length === 4 && (avFlags.readUInt32LE(0) & AV_FLAG_MIC_PRESENT) !== 0;
     if (!micPromised || !auth.mic) throw new NtlmAuthError('AUTHENTICATE carries no MIC although the challenge had a timestamp');
 
+    if (this.o.channelBindings) {
+      const bound = findAvPair(pairs, AvId.CHANNEL_BINDINGS);
+      if (!bound || !bound.equals(channelBindingsHash(this.o.channelBindings))) {
+        throw new NtlmAuthError('NTLMv2 response is not bound to this TLS channel (MsvAvChannelBindings missing or different)');
+      }
+    }
     if (auth.encryptedRandomSessionKey.length !== 16) throw new NtlmAuthError('AUTHENTICATE lacks the 16-byte encrypted session key');
     const exportedSessionKey = rc4k(keyExchangeKey(expected.sessionBaseKey), auth.encryptedRandomSessionKey);
     const zeroed = Buffer.from(authenticate);

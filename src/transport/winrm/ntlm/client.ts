@@ -5,6 +5,7 @@
 import { randomBytes as cryptoRandomBytes } from 'node:crypto';
 import { encodeAvPairs, findAvPair, type AvPair } from './av-pairs.ts';
 import {
+  channelBindingsHash,
   clientBlob,
   computeMic,
   filetimeBytes,
@@ -17,21 +18,12 @@ import {
   rc4k,
 } from './crypto.ts';
 import { NtlmProtocolError } from './errors.ts';
-import { AV_FLAG_MIC_PRESENT, AvId, missingFlags, NegotiateFlag, REQUIRED_FLAGS } from './flags.ts';
-import { decodeChallenge, encodeAuthenticate, encodeNegotiate, MIC_OFFSET } from './messages.ts';
+import { AV_FLAG_MIC_PRESENT, AvId, missingFlags, NegotiateFlag, SUPPORTED_FLAGS } from './flags.ts';
+import { decodeChallenge, DEFAULT_VERSION, encodeAuthenticate, encodeNegotiate, MIC_OFFSET } from './messages.ts';
 import { NtlmSession } from './session.ts';
 
 /** Flags the client asks for; the AUTHENTICATE carries those the server also granted. */
-export const CLIENT_FLAGS =
-  REQUIRED_FLAGS |
-  NegotiateFlag.REQUEST_TARGET |
-  NegotiateFlag.ALWAYS_SIGN |
-  NegotiateFlag.TARGET_INFO |
-  NegotiateFlag.VERSION |
-  NegotiateFlag.KEY_56;
-
-/** Windows 10.0 build 17763, NTLMSSP revision 15: informational only (MS-NLMP 2.2.2.10). */
-const DEFAULT_VERSION = Buffer.from('0a0063450000000f', 'hex');
+const CLIENT_FLAGS = SUPPORTED_FLAGS;
 
 export interface NtlmClientOptions {
   /** `user`, `DOMAIN\user` or `user@domain` (a UPN goes whole, with an empty domain, as Windows sends it). */
@@ -45,6 +37,11 @@ export interface NtlmClientOptions {
   readonly now?: () => bigint;
   /** The 8-byte VERSION structure sent in NEGOTIATE and AUTHENTICATE. */
   readonly version?: Buffer;
+  /**
+   * Channel binding application data for NTLM over TLS (Extended Protection): "tls-server-end-point:"
+   * followed by the hash of the server certificate (RFC 5929). Its MD5 goes in MsvAvChannelBindings.
+   */
+  readonly channelBindings?: Buffer;
 }
 
 export interface Account {
@@ -87,16 +84,19 @@ export class NtlmClient {
         `the server did not grant NTLM flags ${missing.join(', ')}: message sealing needs NTLMv2 session security with 128-bit key exchange`,
       );
     }
-    const flags = (CLIENT_FLAGS & (ch.flags | NegotiateFlag.REQUEST_TARGET)) >>> 0;
+    // VERSION stays set: the AUTHENTICATE always carries the version field (and the MIC after it).
+    const flags = (CLIENT_FLAGS & (ch.flags | NegotiateFlag.REQUEST_TARGET | NegotiateFlag.VERSION)) >>> 0;
     const random = this.o.randomBytes ?? cryptoRandomBytes;
     const clientChallenge = exactly(random(8), 8, 'client challenge');
     const exportedSessionKey = exactly(random(16), 16, 'session key');
 
     const serverTime = findAvPair(ch.targetInfo, AvId.TIMESTAMP);
+    if (serverTime && serverTime.length !== 8) throw new NtlmProtocolError('CHALLENGE MsvAvTimestamp is not 8 bytes');
     const timestamp = serverTime ?? filetimeBytes((this.o.now ?? filetimeNow)());
     // With a server timestamp the MIC protects the whole exchange; say so in MsvAvFlags (inside the
     // NTProofStr, so it cannot be stripped). Without one, old servers expect an LMv2 response instead.
     const pairs = serverTime ? withMicFlag(ch.targetInfo) : [...ch.targetInfo];
+    if (this.o.channelBindings) pairs.push({ id: AvId.CHANNEL_BINDINGS, value: channelBindingsHash(this.o.channelBindings) });
     const { user, domain } = this.account;
     const responseKey = ntowfv2(this.o.password, user, domain);
     const nt = ntlmv2Response(responseKey, ch.serverChallenge, clientBlob(timestamp, clientChallenge, encodeAvPairs(pairs)));

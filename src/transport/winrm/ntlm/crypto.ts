@@ -111,6 +111,16 @@ export function sealKey(exportedSessionKey: Buffer, direction: Direction): Buffe
   return md5(exportedSessionKey, magic(direction, 'sealing'));
 }
 
+/**
+ * MsvAvChannelBindings value: MD5 of a gss_channel_bindings_struct with no addresses and the given
+ * application data (for TLS, "tls-server-end-point:" followed by the server certificate's hash).
+ */
+export function channelBindingsHash(applicationData: Buffer): Buffer {
+  const head = Buffer.alloc(20);
+  head.writeUInt32LE(applicationData.length, 16);
+  return md5(head, applicationData);
+}
+
 /** MIC = HMAC_MD5(ExportedSessionKey, NEGOTIATE || CHALLENGE || AUTHENTICATE with a zeroed MIC). */
 export function computeMic(exportedSessionKey: Buffer, negotiate: Buffer, challenge: Buffer, authenticate: Buffer): Buffer {
   return hmacMd5(exportedSessionKey, negotiate, challenge, authenticate);

@@ -32,6 +32,15 @@ export const SESSION_SECURITY_FLAGS =
 /** What this client needs granted in a CHALLENGE: session security, NTLM and UTF-16 strings. */
 export const REQUIRED_FLAGS = SESSION_SECURITY_FLAGS | NegotiateFlag.UNICODE | NegotiateFlag.NTLM;
 
+/** Everything this implementation offers (client) or grants (acceptor); the rest is never negotiated. */
+export const SUPPORTED_FLAGS =
+  REQUIRED_FLAGS |
+  NegotiateFlag.REQUEST_TARGET |
+  NegotiateFlag.ALWAYS_SIGN |
+  NegotiateFlag.TARGET_INFO |
+  NegotiateFlag.VERSION |
+  NegotiateFlag.KEY_56;
+
 export const AvId = {
   EOL: 0,
   NB_COMPUTER_NAME: 1,

@@ -14,6 +14,9 @@ const VERSION_LENGTH = 8;
 export const MIC_OFFSET = 72;
 const MIC_LENGTH = 16;
 
+/** VERSION structure (MS-NLMP 2.2.2.10) for Windows 10.0 build 17763, NTLMSSP revision 15; informational only. */
+export const DEFAULT_VERSION = Buffer.from('0a0063450000000f', 'hex');
+
 export interface NegotiateMessage {
   readonly flags: number;
   readonly domain: string;
@@ -38,7 +41,7 @@ export interface AuthenticateMessage {
   readonly workstation: string;
   readonly encryptedRandomSessionKey: Buffer;
   readonly version?: Buffer;
-  /** Present when the header has room for it (every payload offset is at or after byte 88). */
+  /** Present when the header has room for it (no payload starts before byte 88). */
   readonly mic?: Buffer;
 }
 
@@ -198,7 +201,8 @@ export function decodeAuthenticate(buf: Buffer): AuthenticateMessage {
   const key = f(52, 'session key');
   const payloadStart = Math.min(lm.offset, nt.offset, domain.offset, user.offset, workstation.offset, key.offset, buf.length);
   const version = readVersion(buf, flags, AUTHENTICATE_HEADER, payloadStart);
-  const hasMic = version !== undefined && payloadStart >= MIC_OFFSET + MIC_LENGTH;
+  // Like Windows, infer the MIC from the payload offsets: the flags do not announce it.
+  const hasMic = payloadStart >= MIC_OFFSET + MIC_LENGTH;
   return {
     flags,
     lmChallengeResponse: lm.data,
