@@ -5,8 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { execFileSync } from 'node:child_process';
+import { createHash, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConnectionError } from '../../src/transport/transport.ts';
-import { ok, PASSWORD_ENV, startFixture, USER, type Fixture } from '../winrm-server/fixture.ts';
+import { endPointHashAlgorithm, tlsServerEndPoint } from '../../src/transport/winrm/channel-binding.ts';
+import { WsmanHttp } from '../../src/transport/winrm/http.ts';
+import { NtlmClient } from '../../src/transport/winrm/ntlm/client.ts';
+import { WinrmShell } from '../../src/transport/winrm/shell.ts';
+import { ok, PASSWORD, PASSWORD_ENV, startFixture, testCertificates, USER, type Fixture } from '../winrm-server/fixture.ts';
 
 const scripts: string[] = [];
 let http: Fixture;
@@ -102,5 +110,38 @@ describe('NTLM over HTTPS', () => {
     assert.equal(r.stdout.toString(), 'echo: tls');
     const soap = https.server.log.slice(before).filter((l) => l.operation !== 'auth');
     assert.ok(soap.length > 0 && soap.every((l) => !l.encrypted));
+  });
+});
+
+describe('NTLM over HTTPS: channel binding (Extended Protection)', () => {
+  test('the server requires the binding: a client that does not bind to the TLS channel is refused', async () => {
+    const http = new WsmanHttp({
+      host: 'win1',
+      scheme: 'https',
+      address: '127.0.0.1',
+      port: https.server.port,
+      ca: testCertificates().ca,
+      requestTimeoutMs: 10_000,
+      auth: { kind: 'ntlm', user: USER, newClient: () => new NtlmClient({ user: USER, password: PASSWORD }) },
+    });
+    const shell = new WinrmShell({ host: 'win1', http, operationTimeoutS: 5, maxEnvelopeSize: 153600 });
+    try {
+      await assert.rejects(shell.open(), (e: unknown) => e instanceof ConnectionError && /^win1: the WinRM server rejected the NTLM credentials/.test(e.message));
+    } finally {
+      http.close();
+    }
+  });
+
+  test('tls-server-end-point hashes the certificate with its signature hash (SHA-256 floor)', () => {
+    const pem = testCertificates().cert;
+    const der = new X509Certificate(pem).raw;
+    assert.equal(endPointHashAlgorithm(der), 'sha256');
+    assert.deepEqual(tlsServerEndPoint(der), Buffer.concat([Buffer.from('tls-server-end-point:'), createHash('sha256').update(der).digest()]));
+    const dir = testCertificates().dir;
+    for (const [digest, expected] of [['sha384', 'sha384'], ['sha512', 'sha512'], ['sha1', 'sha256']] as const) {
+      const out = join(dir, `${digest}.pem`);
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, `${digest}.key`), '-out', out, '-days', '1', '-subj', '/CN=x', `-${digest}`], { stdio: 'ignore' });
+      assert.equal(endPointHashAlgorithm(new X509Certificate(readFileSync(out)).raw), expected, digest);
+    }
   });
 });

@@ -32,7 +32,8 @@ export async function startFixture(
     auth: ['basic', 'ntlm'],
     host: bootstrapHost(run),
     ...(options.scheme === 'https' ? { tls: { key: testCertificates().key, cert: testCertificates().cert } } : {}),
-    ntlm: { newAcceptor: () => new NtlmAcceptor(accounts), cipher: { contentType: ENCRYPTED_CONTENT_TYPE, encrypt: encryptBody, decrypt: decryptBody } },
+    // Over https the acceptor requires the client to bind to the TLS channel (CbtHardeningLevel=Strict).
+    ntlm: { newAcceptor: (channelBindings) => new NtlmAcceptor(accounts, channelBindings ? { channelBindings } : {}), cipher: { contentType: ENCRYPTED_CONTENT_TYPE, encrypt: encryptBody, decrypt: decryptBody } },
     ...options,
   });
   const port = await server.listen();

@@ -3,10 +3,11 @@
  * MS-WSMV 2.2.9.1 encrypted bodies, strict request checks, the cmd-shell state machine, and
  * injectable faults and dropped connections.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual, X509Certificate } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
+import { tlsServerEndPoint } from '../../src/transport/winrm/channel-binding.ts';
 import { faultEnvelope, INJECTABLE, type InjectableFault, type Operation } from './protocol.ts';
 import { readRequest, RequestFault } from './request.ts';
 import { ShellMachine, type ShellEvent } from './shells.ts';
@@ -35,7 +36,8 @@ export interface WinrmTestServerOptions {
   readonly auth: readonly ('basic' | 'ntlm')[];
   readonly host: ScriptedHost;
   readonly tls?: { readonly key: Buffer; readonly cert: Buffer };
-  readonly ntlm?: { readonly newAcceptor: () => ServerNtlmAcceptor; readonly cipher: ServerBodyCipher };
+  /** `channelBindings`: over https, the tls-server-end-point binding of the server certificate; an acceptor may require it. */
+  readonly ntlm?: { readonly newAcceptor: (channelBindings: Buffer | undefined) => ServerNtlmAcceptor; readonly cipher: ServerBodyCipher };
   /** Over HTTP: refuse unencrypted bodies (AllowUnencrypted=false, the Windows default). Default true. */
   readonly requireEncryption?: boolean;
   /** Largest request envelope accepted, in bytes (MaxEnvelopeSizekb). Default 153600. */
@@ -66,9 +68,11 @@ export class WinrmTestServer {
   readonly #auth = new WeakMap<Socket, ConnectionAuth>();
   readonly #injections: { operation: Operation; what: Injection; times: number }[] = [];
   port = 0;
+  readonly #channelBindings: Buffer | undefined;
 
   constructor(options: WinrmTestServerOptions) {
     this.#o = options;
+    this.#channelBindings = options.tls ? tlsServerEndPoint(new X509Certificate(options.tls.cert).raw) : undefined;
     this.machine = new ShellMachine({
       host: options.host,
       chunkBytes: options.chunkBytes ?? 7,
@@ -163,7 +167,7 @@ export class WinrmTestServer {
       const type = token.length >= 12 && token.subarray(0, 8).toString('latin1') === 'NTLMSSP\0' ? token.readUInt32LE(8) : 0;
       if (type === 1) {
         // NEGOTIATE: a fresh handshake on this connection; the body must be empty.
-        auth.acceptor = this.#o.ntlm.newAcceptor();
+        auth.acceptor = this.#o.ntlm.newAcceptor(this.#channelBindings);
         auth.session = undefined;
         auth.user = undefined;
         const challenge = auth.acceptor.challenge(token);

@@ -7,6 +7,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
+import { tlsServerEndPoint } from './channel-binding.ts';
 
 /** The part of an NTLM session used for bodies (see ntlm/session.ts). */
 export interface SealingSession {
@@ -28,7 +30,13 @@ export interface BodyCipher {
 
 export type HttpAuth =
   | { readonly kind: 'basic'; readonly user: string; readonly password: string }
-  | { readonly kind: 'ntlm'; readonly user: string; readonly newClient: () => NtlmHandshake; readonly cipher?: BodyCipher };
+  | {
+      readonly kind: 'ntlm';
+      readonly user: string;
+      /** `channelBindings`: over https, the tls-server-end-point binding of the connection's certificate. */
+      readonly newClient: (channelBindings: Buffer | undefined) => NtlmHandshake;
+      readonly cipher?: BodyCipher;
+    };
 
 export interface WsmanHttpOptions {
   /** Inventory name, for messages. */
@@ -161,12 +169,18 @@ export class WsmanHttp {
   /** NTLM step 1: NEGOTIATE on an empty POST, CHALLENGE back in a 401; returns the AUTHENTICATE header for the next request. */
   async #negotiate(auth: Extract<HttpAuth, { kind: 'ntlm' }>): Promise<string> {
     this.#forgetSession();
-    const client = auth.newClient();
-    let socket: Socket | undefined;
-    const res = await this.#request({ Authorization: `Negotiate ${client.negotiate().toString('base64')}`, 'Content-Type': SOAP_CONTENT_TYPE }, (s) => {
-      socket = s;
+    const hs: { client?: NtlmHandshake; socket?: Socket } = {};
+    const res = await this.#request({ 'Content-Type': SOAP_CONTENT_TYPE }, (s, setHeader) => {
+      // Over TLS the handshake is bound to this connection's certificate (Extended Protection).
+      const cert = s instanceof TLSSocket ? s.getPeerCertificate(false) : undefined;
+      const client = auth.newClient(cert?.raw ? tlsServerEndPoint(cert.raw) : undefined);
+      setHeader('Authorization', `Negotiate ${client.negotiate().toString('base64')}`);
+      hs.client = client;
+      hs.socket = s;
       return Buffer.alloc(0);
     });
+    const { client: ntlm, socket } = hs;
+    if (!socket || !ntlm) throw new WsmanHttpError(`${this.#o.host}: no connection for NTLM`, 'dropped', 'run again');
     const header = res.headers['www-authenticate'];
     const offers = (Array.isArray(header) ? header : header ? [header] : []).flatMap((h) => h.split(','));
     const challenge = offers.map((h) => /^\s*Negotiate\s+([A-Za-z0-9+/=]+)\s*$/.exec(h)?.[1]).find((t) => t !== undefined);
@@ -181,7 +195,7 @@ export class WsmanHttp {
     }
     let authenticate: Buffer;
     try {
-      authenticate = client.authenticate(Buffer.from(challenge, 'base64'));
+      authenticate = ntlm.authenticate(Buffer.from(challenge, 'base64'));
     } catch (err) {
       throw new WsmanHttpError(
         `${this.#o.host}: the WinRM server's NTLM challenge cannot be answered (${err instanceof Error ? err.message : String(err)})`,
@@ -189,10 +203,9 @@ export class WsmanHttp {
         'the server must offer NTLMv2 with 128-bit session security (the Windows default); check LmCompatibilityLevel and the NTLM policies on the host',
       );
     }
-    if (!socket) throw new WsmanHttpError(`${this.#o.host}: no connection for NTLM`, 'dropped', 'run again');
     const s: Socket = socket;
     this.#authSocket = s;
-    this.#session = client.session();
+    this.#session = ntlm.session();
     s.once('close', () => {
       if (this.#authSocket === s) this.#forgetSession();
     });
@@ -230,8 +243,8 @@ export class WsmanHttp {
     );
   }
 
-  /** One request; `body(socket)` is called once the socket is known and may refuse it. */
-  #request(headers: http.OutgoingHttpHeaders, body: (socket: Socket) => Buffer): Promise<RawResponse> {
+  /** One request; `body(socket)` is called once the socket is known (TLS established) and may refuse it or add headers. */
+  #request(headers: http.OutgoingHttpHeaders, body: (socket: Socket, setHeader: (name: string, value: string) => void) => Buffer): Promise<RawResponse> {
     const o = this.#o;
     const mod = o.scheme === 'https' ? https : http;
     return new Promise((resolve, reject) => {
@@ -242,7 +255,7 @@ export class WsmanHttp {
         const send = (): void => {
           let data: Buffer;
           try {
-            data = body(socket);
+            data = body(socket, (name, value) => req.setHeader(name, value));
           } catch (err) {
             req.destroy(err instanceof Error ? err : new Error(String(err)));
             return;
@@ -250,7 +263,20 @@ export class WsmanHttp {
           req.setHeader('Content-Length', data.length);
           req.end(data);
         };
-        send();
+        // A new TLS socket knows its peer certificate only once the handshake is done.
+        if (socket instanceof TLSSocket && !req.reusedSocket && !socket.getPeerCertificate(false)?.raw) {
+          let sent = false;
+          const once = (): void => {
+            if (sent) return;
+            sent = true;
+            socket.off('secureConnect', once);
+            socket.off('close', once);
+            send();
+          };
+          // On close the write fails and the request reports the error.
+          socket.once('secureConnect', once);
+          socket.once('close', once);
+        } else send();
       });
       req.on('timeout', () => req.destroy(new WsmanHttpError(`${o.host}: no answer from ${this.url} within ${Math.round(o.requestTimeoutMs / 1000)} s`, 'timeout', 'check that the host is up and the WinRM service runs; raise connection.winrm.operation_timeout for slow hosts')));
       req.on('error', (err: Error & { code?: string }) => reject(this.#describe(err, reused)));

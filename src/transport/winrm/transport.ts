@@ -112,7 +112,7 @@ export class WinrmTransport implements Transport {
         : {
             kind: 'ntlm',
             user: o.user,
-            newClient: () => new NtlmClient({ user: o.user, password, workstation: hostname().split('.')[0]?.toUpperCase() }),
+            newClient: (channelBindings) => new NtlmClient({ user: o.user, password, workstation: hostname().split('.')[0]?.toUpperCase(), channelBindings }),
             // Over TLS the channel is already private; over http every body is sealed unless allowed otherwise.
             ...(scheme === 'http' && !o.allowUnencrypted ? { cipher: { contentType: ENCRYPTED_CONTENT_TYPE, encrypt: encryptBody, decrypt: decryptBody } } : {}),
           };
