@@ -88,6 +88,12 @@ describe('protocol flow', () => {
     await call(ACTION.delete, { shellId });
   });
 
+  test('a command line longer than cmd.exe allows fails like a real host (2147942606)', async () => {
+    const shellId = await shell();
+    const commandId = readCommandId(await call(ACTION.command, { shellId, body: commandBody('powershell.exe', ['-EncodedCommand', 'A'.repeat(9000)]) }));
+    await assert.rejects(call(ACTION.receive, { shellId, body: receiveBody(commandId) }), (e: WsmanFault) => e.wsmanCode === 2147942606);
+  });
+
   test('Receive after the command finished and was received is refused', async () => {
     const shellId = await shell();
     const commandId = readCommandId(await call(ACTION.command, { shellId, body: commandBody('x', []) }));
