@@ -45,9 +45,9 @@ program
   .option('-o, --out <file>', 'save the plan for `provision apply FILE`')
   .option('--detailed-exitcode', 'exit 0 without changes, 2 with changes, 1 on errors')
   .option('-f, --forks <n>', 'hosts worked on at once', positiveInt, 25)
-  .option('--report <format=file>', REPORT_HELP, collectReport, [])
+  .option('--report <format=file>', REPORT_HELP, collectReport)
   .option('--shard <k/n>', SHARD_HELP, shardOption)
-  .action(async (playbook: string, opts: { inventory?: string; limit?: string; json?: boolean; out?: string; detailedExitcode?: boolean; forks: number; report: ReportTarget[]; shard?: Shard }) => {
+  .action(async (playbook: string, opts: { inventory?: string; limit?: string; json?: boolean; out?: string; detailedExitcode?: boolean; forks: number; report?: ReportTarget[]; shard?: Shard }) => {
     process.exitCode = await runPlan({ playbook, ...opts });
   });
 
@@ -58,10 +58,10 @@ program
   .option('-i, --inventory <file>', 'inventory YAML file (default: localhost)')
   .option('-l, --limit <pattern>', 'only these hosts or groups')
   .option('-f, --forks <n>', 'hosts worked on at once', positiveInt, 25)
-  .option('--report <format=file>', REPORT_HELP, collectReport, [])
+  .option('--report <format=file>', REPORT_HELP, collectReport)
   .option('--shard <k/n>', SHARD_HELP, shardOption)
-  .action(async (playbook: string, opts: { inventory?: string; limit?: string; forks: number; report: ReportTarget[]; shard?: Shard }) => {
-    process.exitCode = await runDrift({ playbook, ...opts });
+  .action(async (playbook: string, opts: { inventory?: string; limit?: string; forks: number; report?: ReportTarget[]; shard?: Shard }) => {
+    process.exitCode = await runDrift({ playbook, ...opts, report: opts.report ?? [] });
   });
 
 program
@@ -70,10 +70,10 @@ program
   .command('merge')
   .description('join the JSON reports of shards (--shard K/N) into one report')
   .argument('<reports...>', 'JSON drift reports (written with --report json=FILE)')
-  .option('--report <format=file>', `${REPORT_HELP} (default: the merged JSON on stdout)`, collectReport, [])
+  .option('--report <format=file>', `${REPORT_HELP} (default: the merged JSON on stdout)`, collectReport)
   .option('--detailed-exitcode', 'exit with the merged verdict: 0 in sync, 2 drift, 1 errors')
-  .action((files: string[], opts: { report: ReportTarget[]; detailedExitcode?: boolean }) => {
-    process.exitCode = runReportMerge({ files, ...opts });
+  .action((files: string[], opts: { report?: ReportTarget[]; detailedExitcode?: boolean }) => {
+    process.exitCode = runReportMerge({ files, ...opts, report: opts.report ?? [] });
   });
 
 program
