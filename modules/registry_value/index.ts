@@ -1,5 +1,5 @@
 /**
- * `registry_value`: one value of a registry key, its kind and data. A kind change is a change;
+ * `registry_value`: one value of a registry key, its type (RegistryValueKind) and data. A type change is a change;
  * data is compared in normal form (see data.ts), arrays element by element, and an
  * ExpandString is compared as written (%PATH% is never expanded).
  */
@@ -17,16 +17,16 @@ export interface RegistryValueDesired {
   /** '' is the key's (Default) value. */
   readonly name: string;
   readonly ensure?: 'present' | 'absent';
-  readonly kind?: ValueKind;
+  readonly type?: ValueKind;
   readonly data?: string | number | readonly string[];
 }
 
 export type RegistryValueCurrent =
   | { readonly key_exists: boolean; readonly exists: false }
-  | { readonly key_exists: true; readonly exists: true; readonly kind: string; readonly data: NormalData | null };
+  | { readonly key_exists: true; readonly exists: true; readonly type: string; readonly data: NormalData | null };
 
 const kindIs = (kind: ValueKind, data: Record<string, unknown>): Record<string, unknown> => ({
-  if: { properties: { kind: { const: kind } }, required: ['kind'] },
+  if: { properties: { type: { const: kind } }, required: ['type'] },
   then: { properties: { data } },
 });
 
@@ -38,8 +38,8 @@ export const schema = {
     key: keyPathSchema,
     view: viewSchema,
     name: { type: 'string', maxLength: 16383, pattern: '^[^\\x00]*$', description: 'The value name; "" is the key\'s (Default) value. Case-insensitive, as Windows treats it.' },
-    ensure: { ...ensure, description: 'present (default) sets the value (creating its key when missing); absent deletes the value (kind and data are not given).' },
-    kind: { type: 'string', enum: VALUE_KINDS, description: 'The registry type: String (REG_SZ), ExpandString (REG_EXPAND_SZ), MultiString (REG_MULTI_SZ), DWord, QWord, Binary, None. Required with ensure: present; a different kind on the host is a change.' },
+    ensure: { ...ensure, description: 'present (default) sets the value (creating its key when missing); absent deletes the value (type and data are not given).' },
+    type: { type: 'string', enum: VALUE_KINDS, description: 'The registry type ("kind" in .NET, a word resources keep for their own kind): String (REG_SZ), ExpandString (REG_EXPAND_SZ), MultiString (REG_MULTI_SZ), DWord, QWord, Binary, None. Required with ensure: present; a different type on the host is a change.' },
     data: {
       type: ['string', 'number', 'array'],
       items: { type: 'string' },
@@ -76,15 +76,15 @@ function parse(result: CommandResult, d: RegistryValueDesired): RegistryValueCur
   if (!raw.exists) return { key_exists: raw.key_exists, exists: false };
   if (typeof raw.kind !== 'string') throw new Error(`unexpected read output for ${what}: no kind`);
   try {
-    return { key_exists: true, exists: true, kind: raw.kind, data: normaliseRead(raw.kind, raw.data) };
+    return { key_exists: true, exists: true, type: raw.kind, data: normaliseRead(raw.kind, raw.data) };
   } catch (e) {
     throw new Error(`unexpected read output for ${what}: ${(e as Error).message}`);
   }
 }
 
-/** The desired value in normal form; check() has refused any that does not fit its kind. */
+/** The desired value in normal form; check() has refused any that does not fit its type. */
 function wanted(d: RegistryValueDesired): { kind: ValueKind; data: NormalData } {
-  const kind = d.kind ?? 'String';
+  const kind = d.type ?? 'String';
   const data = normaliseDesired(kind, d.data);
   if (data === null) throw new Error(`internal: unchecked ${kind} data`);
   return { kind, data };
@@ -96,19 +96,19 @@ function diff(d: RegistryValueDesired, c: RegistryValueCurrent): DiffResult {
   const name = fullName(d);
   if (d.ensure === 'absent') {
     if (!c.exists) return { status: 'ok', reason: `registry value ${name} does not exist` };
-    return { status: 'change', action: 'delete', changes: [{ attribute: 'kind', before: c.kind, after: undefined }, { attribute: 'data', before: shown(c.data), after: undefined }] };
+    return { status: 'change', action: 'delete', changes: [{ attribute: 'type', before: c.type, after: undefined }, { attribute: 'data', before: shown(c.data), after: undefined }] };
   }
   const w = wanted(d);
   if (!c.exists) {
     const changes: AttributeChange[] = [
       ...(c.key_exists ? [] : [{ attribute: 'key', before: undefined, after: `${keyName(location(d))} (created)` }]),
-      { attribute: 'kind', before: undefined, after: w.kind },
+      { attribute: 'type', before: undefined, after: w.kind },
       { attribute: 'data', before: undefined, after: shown(w.data) },
     ];
     return { status: 'change', action: 'create', changes };
   }
   const changes: AttributeChange[] = [];
-  if (c.kind !== w.kind) changes.push({ attribute: 'kind', before: c.kind, after: w.kind });
+  if (c.type !== w.kind) changes.push({ attribute: 'type', before: c.type, after: w.kind });
   if (!jsonEqual(shown(c.data), shown(w.data))) changes.push({ attribute: 'data', before: shown(c.data), after: shown(w.data) });
   return changes.length === 0 ? { status: 'ok', reason: `registry value ${name} is ${w.kind} ${JSON.stringify(shown(w.data))}` } : { status: 'change', action: 'update', changes };
 }
@@ -122,18 +122,18 @@ function apply(d: RegistryValueDesired): PowerShellCommand[] {
 
 export const registryValueModule: Module<RegistryValueDesired, RegistryValueCurrent> = {
   kind: 'registry_value',
-  summary: 'A Windows registry value: kind (String, ExpandString, MultiString, DWord, QWord, Binary, None) and data, or its absence.',
+  summary: 'A Windows registry value: type (String, ExpandString, MultiString, DWord, QWord, Binary, None) and data, or its absence.',
   platforms: ['windows'],
   schema,
   sensitiveAttributes: [],
   name: fullName,
   check(d) {
     if (d.ensure === 'absent') {
-      return (['kind', 'data'] as const).filter((a) => d[a] !== undefined).map((attribute) => ({ attribute, message: `${attribute} is not used with ensure: absent`, hint: `Remove ${attribute}.` }));
+      return (['type', 'data'] as const).filter((a) => d[a] !== undefined).map((attribute) => ({ attribute, message: `${attribute} is not used with ensure: absent`, hint: `Remove ${attribute}.` }));
     }
-    if (d.kind === undefined) return [{ attribute: 'kind', message: 'kind is required with ensure: present', hint: 'e.g. kind: String' }];
-    if (d.data === undefined && d.kind !== 'None') return [{ attribute: 'data', message: `data is required for a ${d.kind} value` }];
-    if (normaliseDesired(d.kind, d.data) === null) {
+    if (d.type === undefined) return [{ attribute: 'type', message: 'type is required with ensure: present', hint: 'e.g. type: String' }];
+    if (d.data === undefined && d.type !== 'None') return [{ attribute: 'data', message: `data is required for a ${d.type} value` }];
+    if (normaliseDesired(d.type, d.data) === null) {
       const hint: Record<ValueKind, string> = {
         String: 'Give text.',
         ExpandString: 'Give text.',
@@ -143,7 +143,7 @@ export const registryValueModule: Module<RegistryValueDesired, RegistryValueCurr
         Binary: 'Give hex bytes, e.g. "01ff".',
         None: 'Give hex bytes, e.g. "01ff", or nothing.',
       };
-      return [{ attribute: 'data', message: `data does not fit kind ${d.kind}`, hint: hint[d.kind] }];
+      return [{ attribute: 'data', message: `data does not fit type ${d.type}`, hint: hint[d.type] }];
     }
     return [];
   },

@@ -5,7 +5,7 @@
  */
 import type { CommandResult } from '../../src/core/types.ts';
 import { type AceType, type AclDesiredCommon, bitsToFlags, entryKey, INHERITANCE_BITS, type InheritanceFlag, isSid, normaliseSid, PROPAGATION_BITS, type PropagationFlag } from './model.ts';
-import { type AclTarget, maskToNames, normaliseMask } from './rights.ts';
+import { type AclTarget, normalisedNames, normaliseMask } from './rights.ts';
 
 export interface AceState {
   readonly sid: string;
@@ -115,7 +115,7 @@ export function parseAclState(result: CommandResult, d: AclDesiredCommon, ctx: A
     if (have) have.mask = (have.mask | entry.mask) >>> 0;
     else merged.set(key, entry);
   });
-  const entries = [...merged.values()].map((e) => ({ ...e, rights: maskToNames(ctx.target, e.mask) }));
+  const entries = [...merged.values()].map((e) => ({ ...e, rights: normalisedNames(ctx.target, e.mask) }));
   if (type === 'file') {
     const flagged = (d.entries ?? []).find((e) => (e.inheritance ?? []).length > 0 || (e.propagation ?? []).length > 0);
     if (flagged) {

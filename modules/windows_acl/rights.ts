@@ -139,8 +139,17 @@ export function maskToNames(target: AclTarget, mask: number): string[] {
   return names;
 }
 
+/**
+ * The names of a normalised mask (Synchronize removed). Synchronize is put back for the lookup
+ * only, so FullControl, which includes it, is still called FullControl.
+ */
+export function normalisedNames(target: AclTarget, mask: number): string[] {
+  if (target !== 'file') return maskToNames(target, mask);
+  return maskToNames(target, (mask | SYNCHRONIZE) >>> 0).filter((n) => n !== 'Synchronize');
+}
+
 /** The normalised mask shown as text, e.g. "Modify" or "ReadAndExecute, Write". */
 export function describeRights(target: AclTarget, mask: number): string {
-  const names = maskToNames(target, mask);
+  const names = normalisedNames(target, mask);
   return names.length === 0 ? '(none)' : names.join(', ');
 }
