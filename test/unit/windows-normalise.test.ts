@@ -14,6 +14,10 @@ import { bitsToFlags, checkAcl, entryKey, entryLabel, INHERITANCE_BITS, isSid, n
 import { parseAclState, sidOf } from '../../modules/windows_acl/parse.ts';
 import { describeRights, FILE_RIGHTS, GENERIC_ALL, GENERIC_EXECUTE, GENERIC_READ, GENERIC_WRITE, maskToNames, namesToMask, normaliseMask, REGISTRY_RIGHTS, SYNCHRONIZE } from '../../modules/windows_acl/rights.ts';
 import type { CommandResult } from '../../src/core/types.ts';
+import { loadConfiguration } from '../../src/config/playbook.ts';
+import { formatDiagnostic } from '../../src/config/diagnostics.ts';
+import { join } from 'node:path';
+import { tempFiles } from './helpers.ts';
 
 const ok = (stdout: unknown): CommandResult => ({ code: 0, stdout: Buffer.from(JSON.stringify(stdout)), stderr: Buffer.alloc(0) });
 
@@ -225,5 +229,33 @@ describe('registry data', () => {
       registryValueModule.edges({ hive: 'HKLM', key: 'SOFTWARE\\App', name: '' }).map((e) => `${e.kind}:${e.name}`),
       ['registry_key:HKLM\\SOFTWARE\\App', 'registry_key:HKLM\\SOFTWARE'],
     );
+  });
+});
+
+describe('edges in a playbook', () => {
+  test('values, an ACL and a subkey listed before their key are ordered after it', () => {
+    const dir = tempFiles({
+      'play.yml': [
+        '- hosts: all',
+        '  resources:',
+        "    - { kind: registry_value, hive: HKLM, key: 'SOFTWARE\\Contoso\\App', name: Port, type: DWord, data: 8080 }",
+        "    - { kind: registry_acl, hive: HKLM, path: 'SOFTWARE\\Contoso\\App', entries: [{ identity: 'BUILTIN\\Users', rights: [ReadKey] }] }",
+        "    - { kind: registry_key, hive: HKLM, path: 'SOFTWARE\\Contoso\\App\\Sub' }",
+        "    - { kind: registry_key, hive: HKLM, path: 'SOFTWARE\\Contoso\\App' }",
+        "    - { kind: registry_key, hive: HKLM, path: 'SOFTWARE\\Contoso\\App', view: 32 }",
+        '',
+      ].join('\n'),
+    });
+    const r = loadConfiguration({ playbook: join(dir, 'play.yml') });
+    assert.deepEqual(r.diagnostics.map(formatDiagnostic), []);
+    const graph = r.config?.hosts[0]?.graph;
+    assert.ok(graph);
+    const order = graph.order.map((x) => x.address);
+    const key = 'registry_key:HKLM\\SOFTWARE\\Contoso\\App';
+    for (const dependent of ['registry_value:HKLM\\SOFTWARE\\Contoso\\App [Port]', 'registry_acl:HKLM\\SOFTWARE\\Contoso\\App', 'registry_key:HKLM\\SOFTWARE\\Contoso\\App\\Sub']) {
+      assert.ok(order.indexOf(key) < order.indexOf(dependent), `${key} before ${dependent}: ${order.join(', ')}`);
+      assert.ok(graph.edges.some((e) => e.from === dependent && e.to === key), `edge ${dependent} -> ${key}`);
+    }
+    assert.ok(!graph.edges.some((e) => e.to === 'registry_key:HKLM\\SOFTWARE\\Contoso\\App (32-bit view)'), 'the 32-bit view is another key');
   });
 });
