@@ -8,6 +8,7 @@ import { describe, test } from 'node:test';
 import { dataForApply, dwordFromDesired, dwordFromRead, dwordToSigned, hexToBytes, normaliseDesired, normaliseHex, normaliseRead, qwordFromDesired, qwordFromRead, qwordToSigned } from '../../modules/registry_value/data.ts';
 import { keyAndParents, keyName } from '../../modules/registry_key/location.ts';
 import { registryValueModule } from '../../modules/registry_value/index.ts';
+import { registryKeyModule } from '../../modules/registry_key/index.ts';
 import { ntfsAclModule } from '../../modules/ntfs_acl/index.ts';
 import { aclDiff } from '../../modules/windows_acl/diff.ts';
 import { bitsToFlags, checkAcl, entryKey, entryLabel, INHERITANCE_BITS, isSid, normaliseSid } from '../../modules/windows_acl/model.ts';
@@ -229,6 +230,27 @@ describe('registry data', () => {
       registryValueModule.edges({ hive: 'HKLM', key: 'SOFTWARE\\App', name: '' }).map((e) => `${e.kind}:${e.name}`),
       ['registry_key:HKLM\\SOFTWARE\\App', 'registry_key:HKLM\\SOFTWARE'],
     );
+  });
+});
+
+describe('registry keys', () => {
+  const facts = { os: 'windows' as const, uid: 0, systemdVersion: null };
+  test('deleting a key with subkeys needs force, at plan time', () => {
+    const d = { hive: 'HKLM' as const, path: 'SOFTWARE\\Contoso\\Old', ensure: 'absent' as const };
+    assert.throws(() => registryKeyModule.parse(ok({ exists: true, subkeys: 2, values: 0 }), d, facts), /has 2 subkeys: deleting it needs force: true/);
+    assert.deepEqual(registryKeyModule.parse(ok({ exists: true, subkeys: 2, values: 0 }), { ...d, force: true }, facts), { exists: true, subkeys: 2, values: 0 });
+    assert.deepEqual(registryKeyModule.parse(ok({ exists: true, subkeys: 0, values: 4 }), d, facts), { exists: true, subkeys: 0, values: 4 });
+  });
+
+  test('check: force only with absent; no deleting a key right below the hive', () => {
+    assert.match(registryKeyModule.check?.({ hive: 'HKLM', path: 'SOFTWARE\\App', force: true })[0]?.message ?? '', /force only applies with ensure: absent/);
+    assert.match(registryKeyModule.check?.({ hive: 'HKLM', path: 'SOFTWARE', ensure: 'absent', force: true })[0]?.message ?? '', /refusing to delete HKLM\\SOFTWARE/);
+    assert.deepEqual(registryKeyModule.check?.({ hive: 'HKLM', path: 'SOFTWARE\\App', ensure: 'absent', force: true }), []);
+  });
+
+  test('a failed read names the key and the reason', () => {
+    const failed: CommandResult = { code: 1, stdout: Buffer.alloc(0), stderr: Buffer.from('Requested registry access is not allowed.') };
+    assert.throws(() => registryKeyModule.parse(failed, { hive: 'HKLM', path: 'SECURITY\\Policy' }, facts), /cannot read registry key HKLM\\SECURITY\\Policy: Requested registry access is not allowed/);
   });
 });
 
