@@ -36,7 +36,7 @@ function probe(d: RegistryKeyDesired): PowerShellCommand {
 
 function parse(result: CommandResult, d: RegistryKeyDesired): RegistryKeyCurrent {
   if (result.code !== 0) throw new Error(`cannot read registry key ${keyName(d)}: ${result.stderr.toString('utf8').trim() || `exit code ${result.code}`}`);
-  const raw = JSON.parse(result.stdout.toString('utf8')) as { exists?: unknown; subkeys?: unknown; values?: unknown };
+  const raw = (JSON.parse(result.stdout.toString('utf8')) ?? {}) as { exists?: unknown; subkeys?: unknown; values?: unknown };
   if (raw.exists === false) return { exists: false };
   if (raw.exists !== true || typeof raw.subkeys !== 'number' || typeof raw.values !== 'number') throw new Error(`unexpected read output for registry key ${keyName(d)}`);
   if (d.ensure === 'absent' && d.force !== true && raw.subkeys > 0) {

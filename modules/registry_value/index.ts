@@ -71,7 +71,7 @@ function probe(d: RegistryValueDesired): PowerShellCommand {
 function parse(result: CommandResult, d: RegistryValueDesired): RegistryValueCurrent {
   const what = `registry value ${fullName(d)}`;
   if (result.code !== 0) throw new Error(`cannot read ${what}: ${result.stderr.toString('utf8').trim() || `exit code ${result.code}`}`);
-  const raw = JSON.parse(result.stdout.toString('utf8')) as { key_exists?: unknown; exists?: unknown; kind?: unknown; data?: unknown };
+  const raw = (JSON.parse(result.stdout.toString('utf8')) ?? {}) as { key_exists?: unknown; exists?: unknown; kind?: unknown; data?: unknown };
   if (typeof raw.key_exists !== 'boolean' || typeof raw.exists !== 'boolean') throw new Error(`unexpected read output for ${what}`);
   if (!raw.exists) return { key_exists: raw.key_exists, exists: false };
   if (typeof raw.kind !== 'string') throw new Error(`unexpected read output for ${what}: no kind`);

@@ -248,6 +248,12 @@ describe('registry keys', () => {
     assert.deepEqual(registryKeyModule.check?.({ hive: 'HKLM', path: 'SOFTWARE\\App', ensure: 'absent', force: true }), []);
   });
 
+  test('a script that returned nothing is unexpected output, not a crash', () => {
+    assert.throws(() => registryKeyModule.parse(ok(null), { hive: 'HKLM', path: 'SOFTWARE\\App' }, facts), /unexpected read output for registry key HKLM\\SOFTWARE\\App/);
+    assert.throws(() => registryValueModule.parse(ok(null), { hive: 'HKLM', key: 'SOFTWARE\\App', name: '' }, facts), /unexpected read output for registry value HKLM\\SOFTWARE\\App \[\(Default\)\]/);
+    assert.throws(() => ntfsAclModule.parse(ok(null), { path: 'C:\\App', purge: true }, facts), /unexpected read output/);
+  });
+
   test('a failed read names the key and the reason', () => {
     const failed: CommandResult = { code: 1, stdout: Buffer.alloc(0), stderr: Buffer.from('Requested registry access is not allowed.') };
     assert.throws(() => registryKeyModule.parse(failed, { hive: 'HKLM', path: 'SECURITY\\Policy' }, facts), /cannot read registry key HKLM\\SECURITY\\Policy: Requested registry access is not allowed/);
