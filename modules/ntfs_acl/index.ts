@@ -22,7 +22,7 @@ export const schema = {
       // A drive path ("C:\ProgramData\App") or a UNC path ("\\server\share\dir").
       pattern: '^([A-Za-z]:\\\\|\\\\\\\\[^\\\\\\x00-\\x1f]+\\\\[^\\\\\\x00-\\x1f]+)([^\\x00-\\x1f]*)$',
       maxLength: 32767,
-      description: 'An absolute Windows path of an existing file or folder: "C:\\\\ProgramData\\\\App" or "\\\\\\\\server\\\\share\\\\dir". Used literally (no wildcards). It must exist when applied; an ntfs_acl does not create it.',
+      description: 'An absolute Windows path of an existing file or folder: "C:\\ProgramData\\App" or "\\\\server\\share\\dir" (in YAML, single quotes keep "\\" as it is). Used literally (no wildcards). It must exist when applied; an ntfs_acl does not create it.',
     },
     ...aclProperties('file'),
   },

@@ -32,14 +32,14 @@ export const keyPathSchema = {
   type: 'string',
   pattern: '^[^\\\\\\x00-\\x1f]{1,255}(\\\\[^\\\\\\x00-\\x1f]{1,255})*$',
   maxLength: 4096,
-  description: 'The key below the hive, e.g. "SOFTWARE\\\\Contoso\\\\App": no leading or trailing "\\\\", no empty segments. Case-insensitive, as Windows treats it.',
+  description: 'The key below the hive, e.g. "SOFTWARE\\Contoso\\App": no leading or trailing "\\", no empty segments. Case-insensitive, as Windows treats it. In YAML, single quotes keep "\\" as it is.',
 } as const;
 
 export const viewSchema = {
   type: 'integer',
   enum: [64, 32],
   default: 64,
-  description: 'Registry view: 64 (default, the native view) or 32 (what 32-bit programs see, e.g. SOFTWARE\\\\WOW6432Node on HKLM).',
+  description: 'Registry view: 64 (default, the native view) or 32 (what 32-bit programs see, e.g. SOFTWARE\\WOW6432Node on HKLM).',
 } as const;
 
 /** "HKLM\SOFTWARE\Contoso", with " (32-bit view)" when it is in the 32-bit view. */

@@ -44,7 +44,7 @@ export const schema = {
       type: ['string', 'number', 'array'],
       items: { type: 'string' },
       description:
-        'String, ExpandString: text (an ExpandString is stored and compared as written: "%ProgramData%\\\\app" is never expanded). MultiString: a list of strings (order matters). ' +
+        'String, ExpandString: text (an ExpandString is stored and compared as written: "%ProgramData%\\app" is never expanded). MultiString: a list of strings (order matters). ' +
         'DWord: 0 to 4294967295, a number or text ("0xFFFFFFFF"). QWord: text ("18446744073709551615", "0x10") for any value, or a number up to 9007199254740991 (larger YAML numbers lose precision before provision sees them). ' +
         'Binary: hex bytes ("01ff", "01 ff", "01:FF", "01-ff"). None: optional hex bytes (default none).',
     },

@@ -61,7 +61,7 @@ const identity = {
   maxLength: 512,
   pattern: '^[^\\x00-\\x1f\\x7f]+$',
   description:
-    'An account or group: a name ("BUILTIN\\\\Administrators", "Users", "NT AUTHORITY\\\\SYSTEM", "NT SERVICE\\\\app", "CONTOSO\\\\gmsa$") or a SID string ("S-1-5-32-545"). ' +
+    'An account or group: a name ("BUILTIN\\Administrators", "Users", "NT AUTHORITY\\SYSTEM", "NT SERVICE\\app", "CONTOSO\\gmsa$") or a SID string ("S-1-5-32-545"). ' +
     'Names are resolved to SIDs on the host and compared by SID; a name that does not resolve yet (an account another resource creates) is resolved when applied.',
 } as const;
 
