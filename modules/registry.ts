@@ -7,7 +7,11 @@ import { aclModule } from './acl/index.ts';
 import { directoryModule } from './directory/index.ts';
 import { fileModule } from './file/index.ts';
 import { groupModule } from './group/index.ts';
+import { ntfsAclModule } from './ntfs_acl/index.ts';
 import { packageModule } from './package/index.ts';
+import { registryAclModule } from './registry_acl/index.ts';
+import { registryKeyModule } from './registry_key/index.ts';
+import { registryValueModule } from './registry_value/index.ts';
 import { serviceModule } from './service/index.ts';
 import { systemdServiceModule } from './systemd_service/index.ts';
 import { userModule } from './user/index.ts';
@@ -28,6 +32,10 @@ export const modules: readonly AnyModule[] = [
   erase(systemdServiceModule),
   erase(packageModule),
   erase(serviceModule),
+  erase(ntfsAclModule),
+  erase(registryKeyModule),
+  erase(registryValueModule),
+  erase(registryAclModule),
 ];
 
 const byKind = new Map(modules.map((m) => [m.kind, m]));

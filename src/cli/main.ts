@@ -2,7 +2,12 @@
 /** The provision command line: validate, plan and apply. */
 import { Command, InvalidArgumentError } from 'commander';
 import { runApply } from './commands/apply.ts';
+import { runDrift } from './commands/drift.ts';
 import { runPlan } from './commands/plan.ts';
+import { collectReport, shardOption } from './commands/report-options.ts';
+import { runReportMerge } from './commands/report-merge.ts';
+import { REPORT_FORMATS, type ReportTarget } from '../report/report-targets.ts';
+import type { Shard } from '../report/shard.ts';
 import { runValidate } from './commands/validate.ts';
 
 function positiveInt(v: string): number {
@@ -10,6 +15,9 @@ function positiveInt(v: string): number {
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
   return n;
 }
+
+const REPORT_HELP = `write a drift report, repeatable: ${REPORT_FORMATS.map((f) => `${f}=FILE`).join(', ')}`;
+const SHARD_HELP = 'only shard K of N: a stable slice of the selected hosts, by a hash of each name';
 
 const program = new Command()
   .name('provision')
@@ -37,8 +45,35 @@ program
   .option('-o, --out <file>', 'save the plan for `provision apply FILE`')
   .option('--detailed-exitcode', 'exit 0 without changes, 2 with changes, 1 on errors')
   .option('-f, --forks <n>', 'hosts worked on at once', positiveInt, 25)
-  .action(async (playbook: string, opts: { inventory?: string; limit?: string; json?: boolean; out?: string; detailedExitcode?: boolean; forks: number }) => {
+  .option('--report <format=file>', REPORT_HELP, collectReport)
+  .option('--shard <k/n>', SHARD_HELP, shardOption)
+  .action(async (playbook: string, opts: { inventory?: string; limit?: string; json?: boolean; out?: string; detailedExitcode?: boolean; forks: number; report?: ReportTarget[]; shard?: Shard }) => {
     process.exitCode = await runPlan({ playbook, ...opts });
+  });
+
+program
+  .command('drift')
+  .description('plan read-only and report drift: exit 0 in sync, 2 drift, 1 errors (unreachable hosts are errors)')
+  .argument('<playbook>', 'playbook YAML file')
+  .option('-i, --inventory <file>', 'inventory YAML file (default: localhost)')
+  .option('-l, --limit <pattern>', 'only these hosts or groups')
+  .option('-f, --forks <n>', 'hosts worked on at once', positiveInt, 25)
+  .option('--report <format=file>', REPORT_HELP, collectReport)
+  .option('--shard <k/n>', SHARD_HELP, shardOption)
+  .action(async (playbook: string, opts: { inventory?: string; limit?: string; forks: number; report?: ReportTarget[]; shard?: Shard }) => {
+    process.exitCode = await runDrift({ playbook, ...opts, report: opts.report ?? [] });
+  });
+
+program
+  .command('report')
+  .description('work with drift reports')
+  .command('merge')
+  .description('join the JSON reports of shards (--shard K/N) into one report')
+  .argument('<reports...>', 'JSON drift reports (written with --report json=FILE)')
+  .option('--report <format=file>', `${REPORT_HELP} (default: the merged JSON on stdout)`, collectReport)
+  .option('--detailed-exitcode', 'exit with the merged verdict: 0 in sync, 2 drift, 1 errors')
+  .action((files: string[], opts: { report?: ReportTarget[]; detailedExitcode?: boolean }) => {
+    process.exitCode = runReportMerge({ files, ...opts, report: opts.report ?? [] });
   });
 
 program

@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { moduleFor, modules } from '../../modules/registry.ts';
 import { digest } from '../core/json.ts';
 import { redactDesired } from '../engine/redact.ts';
+import { crossResourceProblems } from './cross-checks.ts';
 import { dedupe, hasErrors, type Diagnostic } from './diagnostics.ts';
 import { buildGraph, type ResourceGraph } from './graph.ts';
 import { defaultInventory, loadInventory, selectHosts, type Inventory, type InventoryHost } from './inventory.ts';
@@ -119,6 +120,9 @@ export function loadConfiguration(options: LoadOptions): { config?: Configuratio
         diagnostics.push({ severity: 'error', location: r.location, path: '', host: hostName, message: `duplicate resource ${r.address} (first defined at line ${prev.location.line})`, hint: 'each resource may be declared once per host; give one an explicit id or remove it' });
       }
       seen.set(r.address, r);
+    }
+    for (const prob of crossResourceProblems(entry.resources)) {
+      diagnostics.push({ severity: 'error', location: prob.location, path: '', host: hostName, message: prob.message, hint: prob.hint });
     }
     const { graph, problems } = buildGraph(entry.resources);
     for (const prob of problems) {

@@ -15,6 +15,7 @@ export const SCHEMA_FILES = {
   inventory: 'inventory.schema.json',
   playbook: 'playbook.schema.json',
   plan: 'plan.schema.json',
+  driftReport: 'drift-report.schema.json',
 } as const;
 
 export function schemaDir(): string {
@@ -94,6 +95,7 @@ export function ajv(): Ajv2020 {
     ajvInstance.addSchema(readSchema(SCHEMA_FILES.inventory), SCHEMA_FILES.inventory);
     ajvInstance.addSchema(buildPlaybookSchema(), SCHEMA_FILES.playbook);
     ajvInstance.addSchema(readSchema(SCHEMA_FILES.plan), SCHEMA_FILES.plan);
+    ajvInstance.addSchema(readSchema(SCHEMA_FILES.driftReport), SCHEMA_FILES.driftReport);
   }
   return ajvInstance;
 }

@@ -2,6 +2,8 @@
  * Handlebars rendering of playbook strings, per host. Values read through the `env` helper are
  * secrets: any string that used it is marked sensitive and redacted in every output.
  * A string that is exactly one `{{variable}}` keeps the variable's type (a number stays a number).
+ * Backslashes are literal: Handlebars reads `\{{` as an escaped mustache, which would silently
+ * break every Windows path such as `C:\App\{{name}}`, so a backslash run before `{{` is doubled.
  */
 import Handlebars from 'handlebars';
 
@@ -23,6 +25,11 @@ export class TemplateError extends Error {
 }
 
 const WHOLE_VARIABLE = /^\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*\}\}$/;
+
+/** Handlebars drops one backslash of a run before `{{` (and with one, skips the mustache): pad the run by one. */
+function keepBackslashes(template: string): string {
+  return template.replace(/(\\+)(?=\{\{)/g, '$1\\');
+}
 
 /** One Handlebars environment per render call tracks whether `env` was used. */
 export class TemplateRenderer {
@@ -52,7 +59,7 @@ export class TemplateRenderer {
     }
     let compiled = this.#cache.get(template);
     if (!compiled) {
-      compiled = this.#hb.compile(template, { noEscape: true, strict: true, knownHelpersOnly: false });
+      compiled = this.#hb.compile(keepBackslashes(template), { noEscape: true, strict: true, knownHelpersOnly: false });
       this.#cache.set(template, compiled);
     }
     this.#usedSecret = false;

@@ -73,7 +73,10 @@ export function buildPowerShellBatch(steps: readonly PowerShellStep[], options: 
     '$__data = @(',
     ...chunk(data, 4096).map((c) => `'${c}'`),
     ') -join \'\'',
-    '$__steps = ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($__data)) | ConvertFrom-Json).steps',
+    // PowerShell 7 turns date-like strings into DateTime unless told not to (7.5+ can be told).
+    '$__cfj = @{}',
+    'if ((Get-Command ConvertFrom-Json).Parameters.ContainsKey(\'DateKind\')) { $__cfj[\'DateKind\'] = \'String\' }',
+    '$__steps = ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($__data)) | ConvertFrom-Json @__cfj).steps',
     ...RUNNER,
     '',
   ];

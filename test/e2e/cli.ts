@@ -2,7 +2,15 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const SOURCE = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const COMPILED = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+
+/**
+ * npm test builds dist/ first and sets PROVISION_CLI=dist: the end-to-end suite then runs the
+ * compiled CLI an operator installs (and skips tsx's start-up on every call). Run alone, a test
+ * uses the sources, so it never runs a stale build.
+ */
+const argv0: readonly string[] = process.env.PROVISION_CLI === 'dist' ? [COMPILED] : ['--import', 'tsx', SOURCE];
 
 export interface CliResult {
   code: number;
@@ -12,7 +20,7 @@ export interface CliResult {
 
 export function provision(args: readonly string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    const child = spawn(process.execPath, [...argv0, ...args], {
       env: { ...process.env, NO_COLOR: '1', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });

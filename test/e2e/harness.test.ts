@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import {
   bootHosts,
   harnessPrerequisites,
+  HOSTS_SCRIPT,
   hostExec,
   rebootHost,
   shutdownHosts,
@@ -189,4 +190,18 @@ test('an enabled systemd unit survives a reboot', async (t) => {
   // host 2 was not touched
   const host2Age = Number((await execOk(2, ['ps', '-o', 'etimes=', '-p', '1'])).trim());
   assert.ok(host2Age >= host2AgeBefore, `host 2's PID 1 restarted too (${host2AgeBefore}s -> ${host2Age}s)`);
+});
+
+test('a subnet another interface already uses is refused before anything is set up', async () => {
+  const state = mkdtempSync(join(tmpdir(), 'provision-harness-collision-'));
+  const r = await new Promise<{ code: number; stderr: string }>((resolve) => {
+    execFile('bash', [HOSTS_SCRIPT, 'up', '1'], { encoding: 'utf8', env: { ...process.env, TESTHOSTS_STATE: state, TESTHOSTS_NET: '127.0.0', TESTHOSTS_PREFIX: 'zc' } }, (error, _stdout, stderr) => {
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stderr });
+    });
+  });
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /subnet 127\.0\.0\.0\/24 is already used by interface lo; pick another with TESTHOSTS_NET/);
+  const bridge = await new Promise<string>((resolve) => execFile('ip', ['link', 'show', 'zcbr0'], (_e, out) => resolve(out)));
+  assert.equal(bridge, '', 'no bridge was created');
+  rmSync(state, { recursive: true, force: true });
 });

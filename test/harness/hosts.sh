@@ -152,6 +152,13 @@ tune_kernel() {
 
 # ---------------------------------------------------------------- network
 ensure_bridge() {
+  # Another interface already on $NET.0/24 (another harness run with another prefix, a VPN, a
+  # docker bridge) would make routing to the hosts ambiguous: refuse, naming it.
+  local other
+  other=$(ip -4 -o addr show | awk -v net="$NET." -v br="$BR" '$2 != br && index($4, net) == 1 { print $2; exit }')
+  if [ -n "$other" ]; then
+    die "subnet $NET.0/24 is already used by interface $other; pick another with TESTHOSTS_NET"
+  fi
   if ! ip link show "$BR" >/dev/null 2>&1; then ip link add "$BR" type bridge; fi
   local addrs; addrs=$(ip -4 -o addr show dev "$BR")   # (no `| grep -q`: SIGPIPE+pipefail)
   [[ "$addrs" == *"inet $NET.1/"* ]] || ip addr add "$NET.1/24" dev "$BR"

@@ -74,6 +74,13 @@ describe('templates', () => {
     assert.deepEqual(r.render('no templates', ctx), { value: 'no templates', sensitive: false });
   });
 
+  test('backslashes before {{ are literal (Windows paths)', () => {
+    const r = new TemplateRenderer({});
+    assert.equal(r.render('C:\\App\\{{name}}\\conf', ctx).value, 'C:\\App\\app\\conf');
+    assert.equal(r.render('\\\\server\\{{name}}', ctx).value, '\\\\server\\app');
+    assert.equal(r.render('a\\\\{{name}}', ctx).value, 'a\\\\app');
+  });
+
   test('no HTML escaping: values are data, not markup', () => {
     const r = new TemplateRenderer({});
     assert.equal(r.render('{{v}}', { ...ctx, vars: { v: '<a href="x">&' } }).value, '<a href="x">&');

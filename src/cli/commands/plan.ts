@@ -3,8 +3,12 @@ import { resolve } from 'node:path';
 import { planFleet } from '../../engine/fleet.ts';
 import { planDocument } from '../../engine/plan-document.ts';
 import { hasChanges } from '../../engine/plan.ts';
+import { driftReport } from '../../report/drift-report.ts';
+import type { ReportTarget } from '../../report/report-targets.ts';
+import type { Shard } from '../../report/shard.ts';
 import { withProgress } from '../progress.ts';
 import { renderHostPlan, renderSummary } from '../render-plan.ts';
+import { selectShard, writeReportsOrSay } from './report-options.ts';
 import { defaultTransport, loadOrReport, styleFor } from './shared.ts';
 
 export interface PlanOptions {
@@ -15,11 +19,14 @@ export interface PlanOptions {
   out?: string;
   detailedExitcode?: boolean;
   forks: number;
+  report?: readonly ReportTarget[];
+  shard?: Shard;
 }
 
 export async function runPlan(opts: PlanOptions): Promise<number> {
-  const config = loadOrReport(opts);
-  if (!config) return 1;
+  const loaded = loadOrReport(opts);
+  if (!loaded) return 1;
+  const config = selectShard(loaded, opts.shard);
   const hosts = config.hosts.map((h) => h.host.name);
   const mode = process.stderr.isTTY && !opts.json ? 'live' : 'off';
   const outcomes = await withProgress(hosts, mode, 'plan', (onEvent) => planFleet(config, { forks: opts.forks, transportFor: defaultTransport, onEvent }));
@@ -38,6 +45,7 @@ export async function runPlan(opts: PlanOptions): Promise<number> {
     if (opts.out) lines.push(`Saved the plan to ${opts.out}; apply it with: provision apply ${opts.out}`);
     console.log(lines.join('\n'));
   }
-  if (doc.summary.hosts_failed > 0) return 1;
+  const reported = writeReportsOrSay(opts.report ?? [], driftReport(doc.hosts, { playbook: doc.playbook, inventory: doc.inventory, limit: doc.limit, shard: opts.shard ?? null }));
+  if (doc.summary.hosts_failed > 0 || !reported) return 1;
   return opts.detailedExitcode && doc.hosts.some(hasChanges) ? 2 : 0;
 }

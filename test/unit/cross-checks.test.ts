@@ -1,0 +1,45 @@
+/** Resources that would undo each other on every apply are refused by validate. */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { formatDiagnostic } from '../../src/config/diagnostics.ts';
+import { loadConfiguration } from '../../src/config/playbook.ts';
+import { tempFiles } from './helpers.ts';
+
+function errors(playbook: string): string[] {
+  const dir = tempFiles({ 'play.yml': playbook });
+  return loadConfiguration({ playbook: join(dir, 'play.yml') }).diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
+}
+
+const play = (dirMode: string | null, entries: string): string => `- hosts: all
+  resources:
+    - kind: directory
+      path: /srv/share
+${dirMode === null ? '' : `      mode: "${dirMode}"\n`}    - kind: acl
+      path: /srv/share
+      entries:
+${entries}`;
+
+describe('acl versus file/directory mode on one path', () => {
+  test('named entries without a mask, plus a mode: refused at the acl, naming both and the fix', () => {
+    const [e, ...rest] = errors(play('0750', '        - { type: user, name: app, perms: rwx }\n'));
+    assert.deepEqual(rest, []);
+    assert.match(e ?? '', /play\.yml:6:7: error/);
+    assert.match(e ?? '', /acl:\/srv\/share and directory:\/srv\/share both set the permission bits of \/srv\/share/);
+    assert.match(e ?? '', /mask \(computed by setfacl\) vs the mode's group bits \(r-x\)/);
+    assert.match(e ?? '', /drop mode from directory:\/srv\/share/);
+  });
+
+  test('a listed mask that disagrees with the group bits is refused', () => {
+    assert.match(errors(play('0750', '        - { type: user, name: app, perms: rwx }\n        - { type: mask, perms: rwx }\n')).join('\n'), /mask \(rwx\) vs the mode's group bits \(r-x\)/);
+  });
+
+  test('owner or other entries that disagree with the mode are refused even without named entries', () => {
+    assert.match(errors(play('0750', '        - { type: other, perms: r }\n')).join('\n'), /other entry \(r--\) vs the mode's other bits \(---\)/);
+  });
+
+  test('consistent bits, or no mode at all, are fine', () => {
+    assert.deepEqual(errors(play('0770', '        - { type: user, name: app, perms: rwx }\n        - { type: mask, perms: "7" }\n        - { type: other, perms: "---" }\n')), []);
+    assert.deepEqual(errors(play(null, '        - { type: user, name: app, perms: rwx }\n')), []);
+  });
+});
