@@ -63,6 +63,8 @@ export class WsmanHttpError extends Error {
     readonly kind: 'auth' | 'tls' | 'dropped' | 'refused' | 'timeout' | 'http' | 'encryption',
     readonly hint: string,
     readonly status?: number,
+    /** The request went out on a reused keep-alive socket the server had already closed. */
+    readonly staleSocket = false,
   ) {
     super(message);
   }
@@ -112,7 +114,7 @@ export class WsmanHttp {
       try {
         return await this.#postOnce(Buffer.from(xml, 'utf8'));
       } catch (err) {
-        if (err instanceof WsmanHttpError && err.kind === 'dropped' && attempt === 0 && (resendable || err.status === -1)) continue;
+        if (err instanceof WsmanHttpError && err.kind === 'dropped' && attempt === 0 && (resendable || err.staleSocket)) continue;
         throw err;
       }
     }
@@ -307,7 +309,6 @@ export class WsmanHttp {
         `check the address and that a WinRM ${o.scheme} listener runs on port ${o.port} (winrm quickconfig${o.scheme === 'https' ? ' -transport:https' : ''}) and the firewall allows it`,
       );
     }
-    // -1 marks a stale keep-alive socket: the request was sent on a socket the server had closed.
-    return new WsmanHttpError(`${o.host}: the WinRM server dropped the connection (${code || err.message})`, 'dropped', 'run again; if it repeats, check the WinRM service and MaxEnvelopeSizekb', reusedSocket ? -1 : undefined);
+    return new WsmanHttpError(`${o.host}: the WinRM server dropped the connection (${code || err.message})`, 'dropped', 'run again; if it repeats, check the WinRM service and MaxEnvelopeSizekb', undefined, reusedSocket);
   }
 }
