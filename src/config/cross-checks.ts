@@ -6,6 +6,7 @@ import { normalisePerms, type AclDesired, type AclEntry } from '../../modules/ac
 import { normaliseMode } from '../core/diff.ts';
 import type { SourceLocation } from './diagnostics.ts';
 import type { ResourceInstance } from './resource.ts';
+import type { Os } from '../core/types.ts';
 
 export interface CrossProblem {
   readonly location: SourceLocation;
@@ -48,6 +49,23 @@ function aclVersusMode(acl: ResourceInstance, other: ResourceInstance): CrossPro
     message: `${acl.address} and ${other.address} both set the permission bits of ${d.path}: ${disagreements.join('; ')}; each apply would undo the other`,
     hint: `drop mode from ${other.address} and let the acl own the bits, or list a mask (and owner/other entries) in the acl that match mode ${normaliseMode(mode)}`,
   };
+}
+
+/** A Linux resource on a Windows host (or the reverse) could only fail at plan time: say so now. */
+export function platformProblems(resources: readonly ResourceInstance[], os: Os, hostName: string): CrossProblem[] {
+  const problems: CrossProblem[] = [];
+  for (const r of resources) {
+    const platform = r.module.platformOf?.(r.desired) ?? (r.module.platforms.includes(os) ? os : r.module.platforms[0]);
+    if (platform === undefined || platform === os) continue;
+    problems.push({
+      location: r.location,
+      message: `${r.address} is a ${platform === 'windows' ? 'Windows' : 'Linux'} resource, but ${hostName} is a ${os === 'windows' ? 'Windows' : 'Linux'} host`,
+      hint: os === 'windows'
+        ? 'limit the play to Linux hosts (hosts: a group of them), or use the Windows kind or method'
+        : 'a host is Windows when its connection has transport: winrm or shell: powershell; otherwise limit the play to Windows hosts',
+    });
+  }
+  return problems;
 }
 
 export function crossResourceProblems(resources: readonly ResourceInstance[]): CrossProblem[] {

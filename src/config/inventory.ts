@@ -180,3 +180,8 @@ function match(inv: Inventory, p: string): string[] {
   for (const h of inv.hosts.keys()) if (re.test(h)) out.add(h);
   return [...out];
 }
+
+/** The operating system a host runs, as the inventory says how to reach it: PowerShell means Windows. */
+export function hostOs(host: InventoryHost): 'linux' | 'windows' {
+  return host.connection.transport === 'winrm' || host.connection.shell === 'powershell' ? 'windows' : 'linux';
+}

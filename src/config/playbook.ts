@@ -8,10 +8,10 @@ import { dirname, resolve } from 'node:path';
 import { moduleFor, modules } from '../../modules/registry.ts';
 import { digest } from '../core/json.ts';
 import { redactDesired } from '../engine/redact.ts';
-import { crossResourceProblems } from './cross-checks.ts';
+import { crossResourceProblems, platformProblems } from './cross-checks.ts';
 import { dedupe, hasErrors, type Diagnostic } from './diagnostics.ts';
 import { buildGraph, type ResourceGraph } from './graph.ts';
-import { defaultInventory, loadInventory, selectHosts, type Inventory, type InventoryHost } from './inventory.ts';
+import { defaultInventory, hostOs, loadInventory, selectHosts, type Inventory, type InventoryHost } from './inventory.ts';
 import type { ResourceInstance } from './resource.ts';
 import { schemaDiagnostics } from './schema-errors.ts';
 import { validateResourceAttributes, validator } from './schema.ts';
@@ -121,7 +121,9 @@ export function loadConfiguration(options: LoadOptions): { config?: Configuratio
       }
       seen.set(r.address, r);
     }
-    for (const prob of crossResourceProblems(entry.resources)) {
+    const invHost = inventory.hosts.get(hostName);
+    const platform = invHost ? platformProblems(entry.resources, hostOs(invHost), hostName) : [];
+    for (const prob of [...platform, ...crossResourceProblems(entry.resources)]) {
       diagnostics.push({ severity: 'error', location: prob.location, path: '', host: hostName, message: prob.message, hint: prob.hint });
     }
     const { graph, problems } = buildGraph(entry.resources);

@@ -43,3 +43,42 @@ describe('acl versus file/directory mode on one path', () => {
     assert.deepEqual(errors(play(null, '        - { type: user, name: app, perms: rwx }\n')), []);
   });
 });
+
+describe('resources and the host platform', () => {
+  const inventory = `all:
+  hosts:
+    lin1: { address: 192.0.2.1 }
+    win1: { address: 192.0.2.2, connection: { transport: winrm, winrm: { password_env: P } } }
+`;
+  const load = (playbook: string): string[] => {
+    const dir = tempFiles({ 'play.yml': playbook, 'inv.yml': inventory });
+    return loadConfiguration({ playbook: join(dir, 'play.yml'), inventory: join(dir, 'inv.yml') }).diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
+  };
+
+  test('a Linux kind on a Windows host and a Windows kind on a Linux host are refused before any host is contacted', () => {
+    const errs = load(`- hosts: all
+  resources:
+    - kind: user
+      name: app
+    - kind: registry_key
+      hive: HKLM
+      path: SOFTWARE\\Contoso
+`);
+    assert.equal(errs.length, 2, errs.join('\n'));
+    assert.match(errs.join('\n'), /user:app is a Linux resource, but win1 is a Windows host/);
+    assert.match(errs.join('\n'), /registry_key:HKLM\\SOFTWARE\\Contoso is a Windows resource, but lin1 is a Linux host/);
+  });
+
+  test('plays limited to the right hosts are fine', () => {
+    assert.deepEqual(load(`- hosts: lin1
+  resources:
+    - kind: user
+      name: app
+- hosts: win1
+  resources:
+    - kind: registry_key
+      hive: HKLM
+      path: SOFTWARE\\Contoso
+`), []);
+  });
+});

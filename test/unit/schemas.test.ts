@@ -25,7 +25,9 @@ describe('schemas and examples', () => {
     test(`playbooks/${file} validates and points editors at the schema`, () => {
       const text = readFileSync(`playbooks/${file}`, 'utf8');
       assert.match(text, /^# yaml-language-server: \$schema=\.\.\/schemas\/playbook\.schema\.json$/m);
-      const r = loadConfiguration({ playbook: `playbooks/${file}`, environment: { DEMO_TOKEN: 'x' } });
+      // Windows examples target the Windows example inventory; the others run against localhost.
+      const inventory = file.startsWith('windows-') ? 'playbooks/inventory.windows.example.yml' : undefined;
+      const r = loadConfiguration({ playbook: `playbooks/${file}`, inventory, environment: { DEMO_TOKEN: 'x' } });
       assert.deepEqual(r.diagnostics.map(formatDiagnostic), []);
       assert.ok(r.config);
     });
