@@ -23,6 +23,8 @@ export interface HostState {
   readonly facts: HostFacts;
   /** In dependency order. */
   readonly resources: readonly ResourceState[];
+  /** Results of the extra steps given to readHost (lock, ledger), by step id. */
+  readonly extra: ReadonlyMap<string, CommandResult>;
 }
 
 const FACTS: Command = {
@@ -55,15 +57,17 @@ export async function runBatch(transport: Transport, work: HostWork, steps: Scri
   }
 }
 
-export async function readHost(transport: Transport, work: HostWork, phase: 'read' | 'verify' = 'read'): Promise<HostState> {
+/** `extra` steps (the apply lock, the ledger) run after the facts and before the probes, in the same round trip. */
+export async function readHost(transport: Transport, work: HostWork, phase: 'read' | 'verify' = 'read', extra: readonly ScriptStep[] = []): Promise<HostState> {
   const resources = work.graph.order;
-  const steps: ScriptStep[] = [{ id: 'facts', command: FACTS }, ...resources.map((r, i) => ({ id: `p${i}`, command: r.module.probe(r.desired) }))];
+  const steps: ScriptStep[] = [{ id: 'facts', command: FACTS }, ...extra, ...resources.map((r, i) => ({ id: `p${i}`, command: r.module.probe(r.desired) }))];
   const results = await runBatch(transport, work, steps, false, phase);
   const factsResult = results.get('facts');
   if (!factsResult) throw new HostError(work.host.name, 'the host returned no facts', { phase });
   const facts = parseFacts(factsResult);
   return {
     facts,
+    extra: new Map(extra.flatMap((s) => { const r = results.get(s.id); return r ? [[s.id, r] as const] : []; })),
     resources: resources.map((resource, i) => {
       const r = results.get(`p${i}`);
       if (!r) throw new HostError(work.host.name, `no output for ${resource.address}`, { phase, resource: resource.address });
