@@ -36,6 +36,8 @@ const WRITE_LEDGER = [
   'f=$1; d=${f%/*}',
   'umask 077',
   'mkdir -p -m 0700 -- "$d" || exit 1',
+  // mv would move the new ledger into a directory of that name instead of replacing it.
+  'if [ -d "$f" ]; then echo "$f is a directory, not the ledger file" >&2; exit 1; fi',
   't=$(mktemp "$d/.ledger.XXXXXX") || exit 1',
   'if cat >"$t" && chmod 0600 "$t" && mv -f -- "$t" "$f"; then exit 0; fi',
   'rm -f -- "$t"',

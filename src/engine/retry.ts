@@ -55,5 +55,5 @@ export async function withRetries<T>(
 
 function afterAttempts(e: unknown, attempts: number): unknown {
   if (!(e instanceof ConnectionError)) return e;
-  return new ConnectionError(e.host, `${e.message} (after ${attempts} attempts)`, e.hint, e.transient);
+  return new ConnectionError(e.host, `${e.message} (after ${attempts} attempt${attempts === 1 ? '' : 's'})`, e.hint, e.transient);
 }

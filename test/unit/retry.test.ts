@@ -1,0 +1,72 @@
+/** Which connection failures are retried, how often and how long apart. */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { HostError } from '../../src/engine/errors.ts';
+import { backoffMs, isTransient, withRetries } from '../../src/engine/retry.ts';
+import { ConnectionError } from '../../src/transport/transport.ts';
+
+const refused = (): ConnectionError => new ConnectionError('web1', 'web1 (10.0.0.1:22): connection refused by 10.0.0.1:22', 'check sshd', true);
+const badKey = (): ConnectionError => new ConnectionError('web1', 'web1: the host key changed', 'check the key');
+
+describe('connection retries', () => {
+  test('only transient network failures are retried', () => {
+    assert.equal(isTransient(refused()), true);
+    assert.equal(isTransient(badKey()), false, 'host key and authentication failures are not transient');
+    assert.equal(isTransient(new HostError('web1', 'apply failed')), false);
+    assert.equal(isTransient(new Error('ECONNREFUSED')), false, 'only errors the transport classified');
+  });
+
+  test('backoff doubles from the delay and is capped', () => {
+    const p = { retries: 10, delayMs: 500 };
+    assert.deepEqual([1, 2, 3, 4].map((n) => backoffMs(p, n)), [500, 1000, 2000, 4000]);
+    assert.equal(backoffMs(p, 20), 30_000);
+  });
+
+  test('a transient failure is retried until it succeeds', async () => {
+    let calls = 0;
+    const waits: number[] = [];
+    const v = await withRetries({ retries: 3, delayMs: 1 }, async () => {
+      if (++calls < 3) throw refused();
+      return 'connected';
+    }, { onRetry: (_n, w) => waits.push(w) });
+    assert.equal(v, 'connected');
+    assert.equal(calls, 3);
+    assert.deepEqual(waits, [1, 2]);
+  });
+
+  test('retries run out: the last error says how many attempts were made', async () => {
+    let calls = 0;
+    await assert.rejects(
+      withRetries({ retries: 2, delayMs: 1 }, async () => {
+        calls++;
+        throw refused();
+      }),
+      (e: unknown) => e instanceof ConnectionError && /connection refused .*\(after 3 attempts\)$/.test(e.message) && e.hint === 'check sshd',
+    );
+    assert.equal(calls, 3);
+  });
+
+  test('a permanent failure is thrown at once, unchanged', async () => {
+    let calls = 0;
+    const err = badKey();
+    await assert.rejects(
+      withRetries({ retries: 5, delayMs: 1 }, async () => {
+        calls++;
+        throw err;
+      }),
+      (e: unknown) => e === err,
+    );
+    assert.equal(calls, 1);
+  });
+
+  test('an aborted signal (Ctrl-C) stops waiting for the next attempt', async () => {
+    const stop = new AbortController();
+    let calls = 0;
+    const run = withRetries({ retries: 5, delayMs: 60_000 }, async () => {
+      calls++;
+      throw refused();
+    }, { signal: stop.signal, onRetry: () => stop.abort() });
+    await assert.rejects(run, /\(after 1 attempt\)$/);
+    assert.equal(calls, 1);
+  });
+});
