@@ -195,13 +195,16 @@ describe('fleets on real hosts', { timeout: 20 * 60_000 }, () => {
     assert.equal((await hostExec(3, ['test', '-e', '/var/lib/provision/lock'])).code, 1, 'the first apply released its lock');
     // A lock whose apply died is removed by provision unlock, which says whose it was.
     await onHost(3, 'sh', '-c', 'mkdir -p /var/lib/provision/lock && echo \'{"controller":"ci@runner-7","pid":4242,"since":"2026-01-02T03:04:05.000Z","run":"dead"}\' > /var/lib/provision/lock/holder.json');
-    const refused = await provision(['apply', pb, '-i', inv, '--yes']);
+    const changed = write('v3b.yml', playbook({ version: '3b' }));
+    const refused = await provision(['apply', changed, '-i', inv, '--yes']);
     assert.equal(refused.code, 1);
     assert.match(refused.stdout, /ci@runner-7 \(pid 4242\) since 2026-01-02T03:04:05.000Z/);
     const unlock = await provision(['unlock', name, '-i', inv]);
     assert.equal(unlock.code, 0, unlock.stderr);
     assert.match(unlock.stdout, new RegExp(`${name}: removed the lock held by ci@runner-7 \\(pid 4242\\)`));
     assert.equal((await hostExec(3, ['test', '-e', '/var/lib/provision/lock'])).code, 1);
+    const retried = await provision(['apply', changed, '-i', inv, '--yes']);
+    assert.equal(retried.code, 0, retried.stdout + retried.stderr);
   });
 
   test('a run that fails between a config change and its restart: the next plan shows the pending restart and apply performs it', async () => {
