@@ -15,9 +15,9 @@ import { applyFleet } from '../../src/engine/fleet.ts';
 import type { PlanDocument } from '../../src/engine/plan-document.ts';
 import type { HostPlan } from '../../src/engine/plan.ts';
 import { transportFor } from '../../src/transport/factory.ts';
-import type { Transport } from '../../src/transport/transport.ts';
 import { bootHosts, harnessPrerequisites, hostExec, shutdownHosts, type TestFleet } from '../harness/hosts.ts';
 import { fleetInventory } from '../harness/inventory.ts';
+import { observedTransport } from '../harness/observed-transport.ts';
 import { provision } from './cli.ts';
 
 const HOSTS = 5;
@@ -165,23 +165,16 @@ describe('fleets on real hosts', { timeout: 20 * 60_000 }, () => {
     const gate = new Promise<void>((r) => (proceed = r));
     let holding!: () => void;
     const held = new Promise<void>((r) => (holding = r));
-    const paused = (t: Transport): Transport => {
-      let n = 0;
-      return {
-        get host() { return t.host; },
-        get execCount() { return t.execCount; },
-        connect: () => t.connect(),
-        close: () => t.close(),
-        runScript: async (script, o) => {
-          if (++n === 2) {
+    const first = applyFleet(config, {
+      forks: 1,
+      transportFor: (w) =>
+        observedTransport(transportFor(w.host), async (n) => {
+          if (n === 2) {
             holding();
             await gate;
           }
-          return t.runScript(script, o);
-        },
-      };
-    };
-    const first = applyFleet(config, { forks: 1, transportFor: (w) => paused(transportFor(w.host)) });
+        }),
+    });
     await held;
     const second = await provision(['apply', pb, '-i', inv, '--yes']);
     proceed();

@@ -13,6 +13,7 @@ import { loadConfiguration, type Configuration, type HostWork } from '../../src/
 import { applyFleet, planFleet } from '../../src/engine/fleet.ts';
 import { transportFor } from '../../src/transport/factory.ts';
 import { ConnectionError, type Transport } from '../../src/transport/transport.ts';
+import { observedTransport } from '../harness/observed-transport.ts';
 import { tempFiles } from './helpers.ts';
 
 const dir = tempFiles({});
@@ -39,21 +40,6 @@ function unreachable(w: HostWork): Transport {
     connect: () => Promise.reject(new ConnectionError(w.host.name, `${w.host.name}: permission denied (publickey)`)),
     runScript: () => Promise.reject(new Error('not connected')),
     close: () => Promise.resolve(),
-  };
-}
-
-/** Wraps a transport: `before` runs before each script (its number counted from 1). */
-function observed(t: Transport, before: (n: number) => Promise<void> | void): Transport {
-  let n = 0;
-  return {
-    get host() { return t.host; },
-    get execCount() { return t.execCount; },
-    connect: () => t.connect(),
-    close: () => t.close(),
-    runScript: async (script, o) => {
-      await before(++n);
-      return t.runScript(script, o);
-    },
   };
 }
 
@@ -85,7 +71,7 @@ describe('fleet runner (local hosts)', () => {
     const outcomes = await applyFleet(c, {
       forks: 1,
       stop: stop.signal,
-      transportFor: (w) => observed(transportFor(w.host), (n) => {
+      transportFor: (w) => observedTransport(transportFor(w.host), (n) => {
         if (w.host.name === 'h3' && n === 1) stop.abort();
       }),
     });
@@ -98,7 +84,7 @@ describe('fleet runner (local hosts)', () => {
   test('Ctrl-C during a plan: hosts in flight finish reading, the rest are not attempted', async () => {
     const c = config('v3');
     const stop = new AbortController();
-    const outcomes = await planFleet(c, { forks: 1, stop: stop.signal, transportFor: (w) => observed(transportFor(w.host), () => (w.host.name === 'h2' ? stop.abort() : undefined)) });
+    const outcomes = await planFleet(c, { forks: 1, stop: stop.signal, transportFor: (w) => observedTransport(transportFor(w.host), () => (w.host.name === 'h2' ? stop.abort() : undefined)) });
     assert.deepEqual(outcomes.map((o) => (o.plan.not_attempted ? 'not attempted' : o.plan.resources.filter((r) => !r.orphan).length)), [1, 1, 'not attempted', 'not attempted', 'not attempted']);
   });
 
@@ -107,7 +93,7 @@ describe('fleet runner (local hosts)', () => {
     const outcomes = await applyFleet(c, {
       forks: 2,
       hostTimeoutMs: 1500,
-      transportFor: (w) => (w.host.name === 'h1' ? observed(transportFor(w.host), () => new Promise((r) => setTimeout(r, 60_000).unref())) : unreachable(w)),
+      transportFor: (w) => (w.host.name === 'h1' ? observedTransport(transportFor(w.host), () => new Promise((r) => setTimeout(r, 60_000).unref())) : unreachable(w)),
     });
     assert.equal(outcomes[0]?.plan.error?.phase, 'timeout');
     assert.match(outcomes[0]?.plan.error?.message ?? '', /did not finish within the host timeout of 1.5 s \(it was reading\)/);
