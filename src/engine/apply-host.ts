@@ -141,7 +141,8 @@ export async function applyHost(transport: Transport, work: HostWork, options: A
     if (options.stop?.aborted) throw interrupted(host, `after applying ${applied.length} resource(s); they were not verified`);
     options.onEvent?.({ type: 'verifying' });
     const after = await readHost(transport, work, 'verify', [release]);
-    locked = false;
+    locked = after.extra.get('release')?.code !== 0;
+    if (locked) throw new HostError(host, `applied, but releasing the lock ${scripts.lockPath} failed`, { phase: 'apply', hint: `remove it with: provision unlock ${host}` });
     const left = after.resources.filter((s) => s.diff.status === 'change');
     if (left.length > 0) {
       const what = left.map((s) => `${s.resource.address} (${s.diff.status === 'change' ? s.diff.changes.map((c) => c.attribute).join(', ') : ''})`).join('; ');
