@@ -3,7 +3,18 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { HostError } from '../../src/engine/errors.ts';
 import { backoffMs, isTransient, withRetries } from '../../src/engine/retry.ts';
+import { createServer, type AddressInfo } from 'node:net';
+import { SshTransport } from '../../src/transport/ssh.ts';
 import { ConnectionError } from '../../src/transport/transport.ts';
+
+/** A local port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
 
 const refused = (): ConnectionError => new ConnectionError('web1', 'web1 (10.0.0.1:22): connection refused by 10.0.0.1:22', 'check sshd', true);
 const badKey = (): ConnectionError => new ConnectionError('web1', 'web1: the host key changed', 'check the key');
@@ -14,6 +25,19 @@ describe('connection retries', () => {
     assert.equal(isTransient(badKey()), false, 'host key and authentication failures are not transient');
     assert.equal(isTransient(new HostError('web1', 'apply failed')), false);
     assert.equal(isTransient(new Error('ECONNREFUSED')), false, 'only errors the transport classified');
+  });
+
+  test('the SSH transport marks a refused connection transient, a server that hangs up during the handshake not', async () => {
+    const refusedBy = new SshTransport({ host: 'web1', address: '127.0.0.1', port: await closedPort(), sshConfigFile: null, become: null, connectTimeoutMs: 5000 });
+    await assert.rejects(refusedBy.connect(), (e: unknown) => isTransient(e) && /connection refused/.test((e as Error).message));
+    const hangUp = createServer((socket) => socket.end('not ssh\r\n'));
+    await new Promise<void>((r) => hangUp.listen(0, '127.0.0.1', r));
+    try {
+      const t = new SshTransport({ host: 'web2', address: '127.0.0.1', port: (hangUp.address() as AddressInfo).port, sshConfigFile: null, become: null, connectTimeoutMs: 5000 });
+      await assert.rejects(t.connect(), (e: unknown) => e instanceof ConnectionError && !isTransient(e));
+    } finally {
+      hangUp.close();
+    }
   });
 
   test('backoff doubles from the delay and is capped', () => {
