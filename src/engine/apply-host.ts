@@ -32,9 +32,13 @@ function reviewed(r: ResourcePlan): unknown {
 
 /** Refuse to apply when what was reviewed no longer matches the host or the playbook. */
 export function checkNotStale(expected: HostPlan, actual: HostPlan): void {
-  const before = new Map(expected.resources.map((r) => [r.address, r]));
+  // An orphan left alone changes nothing: one that appeared or went since the plan is no reason to refuse.
+  const leftAlone = (r: ResourcePlan): boolean => r.orphan !== undefined && r.action === 'none';
+  const before = new Map(expected.resources.filter((r) => !leftAlone(r)).map((r) => [r.address, r]));
   for (const r of actual.resources) {
+    if (leftAlone(r)) continue;
     const e = before.get(r.address);
+    if (!e && r.orphan) throw new HostError(actual.host, `${r.address} became an orphan to delete since the plan was made`, { resource: r.address, phase: 'stale', hint: 'another apply changed the host\'s ledger: run provision plan again' });
     if (!e) throw new HostError(actual.host, `${r.address} is in the playbook but not in the saved plan`, { resource: r.address, phase: 'stale', hint: 'the playbook changed since the plan was made: run provision plan again' });
     if (e.desiredDigest !== r.desiredDigest) throw new HostError(actual.host, `the desired state of ${r.address} changed since the plan was made`, { resource: r.address, phase: 'stale', hint: 'the playbook, its templates, variables or secrets changed: run provision plan again' });
     if (e.currentDigest !== r.currentDigest) throw new HostError(actual.host, `${r.address} changed on the host since the plan was made`, { resource: r.address, phase: 'stale', hint: 'something else changed the host after the plan: run provision plan again and review it' });

@@ -6,8 +6,10 @@
  * files as orphans).
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { loadConfiguration, type Configuration, type HostWork } from '../../src/config/playbook.ts';
 import { applyFleet, planFleet } from '../../src/engine/fleet.ts';
@@ -18,6 +20,7 @@ import { tempFiles } from './helpers.ts';
 
 const dir = tempFiles({});
 process.env['PROVISION_STATE_DIR'] = join(dir, 'state');
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const HOSTS = ['h1', 'h2', 'h3', 'h4', 'h5'];
 
 function config(version: string): Configuration {
@@ -98,5 +101,38 @@ describe('fleet runner (local hosts)', () => {
     assert.equal(outcomes[0]?.plan.error?.phase, 'timeout');
     assert.match(outcomes[0]?.plan.error?.message ?? '', /did not finish within the host timeout of 1.5 s \(it was reading\)/);
     assert.deepEqual(outcomes.slice(1).map((o) => o.plan.error?.phase), ['connect', 'connect', 'connect', 'connect']);
+  });
+});
+
+describe('Ctrl-C on the command line', () => {
+  test('apply: the first SIGINT lets hosts in flight finish, starts no new host, prints an honest summary and exits 130', async () => {
+    const many = Array.from({ length: 40 }, (_, i) => `c${i + 1}`);
+    const files = tempFiles({
+      'inventory.yml': `all:\n  connection: { transport: local }\n  hosts:\n${many.map((h) => `    ${h}: {}`).join('\n')}\n`,
+      'playbook.yml': `- hosts: all\n  resources:\n    - kind: file\n      path: ${dir}/ctrl-c/{{host.name}}.txt\n      content: "x\\n"\n`,
+    });
+    mkdirSync(join(dir, 'ctrl-c'));
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'apply', join(files, 'playbook.yml'), '-i', join(files, 'inventory.yml'), '--yes', '--forks', '1'], {
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let sent = false;
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    // The apply phase's progress (plain lines on a pipe) shows the first host done: interrupt then.
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (!sent && /c1: 1 resource\(s\) changed/.test(stderr)) sent = child.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    assert.equal(code, 130, stdout + stderr);
+    assert.match(stderr, /Interrupted: each host finishes the step in flight/);
+    const done = readdirSync(join(dir, 'ctrl-c')).length;
+    assert.ok(done >= 1 && done < many.length, `${done} hosts changed`);
+    const skipped = many.length - done - (/1 host interrupted/.test(stdout) ? 1 : 0);
+    assert.match(stdout, new RegExp(`Applied: 1 created, .* on ${done} of ${many.length} hosts\\.`));
+    assert.match(stdout, new RegExp(`${skipped} hosts not attempted: `));
+    assert.match(stdout, /\(interrupted \(Ctrl-C\) before this host was started\)/);
   });
 });
