@@ -92,6 +92,7 @@ export const directoryModule: Module<DirectoryDesired, DirectoryCurrent> = {
   },
   sensitiveAttributes: [],
   name: (d) => d.path,
+  removal: (d) => ({ path: d.path, ensure: 'absent' }),
   edges: (d) => pathEdges(d),
   probe: (d) => ({ argv: ['sh', '-c', PROBE, 'sh', d.path], label: `read directory ${d.path}` }),
 

@@ -256,6 +256,7 @@ export const fileModule: Module<FileDesired, FileCurrent> = {
   },
   sensitiveAttributes: [],
   name: (d) => d.path,
+  removal: (d) => ({ path: d.path, ensure: 'absent' }),
   edges: (d) => pathEdges(d),
   probe: (d) => ({ argv: ['sh', '-c', PROBE, 'sh', d.path], label: `read file ${d.path}` }),
 

@@ -30,6 +30,7 @@ export const groupModule: Module<GroupDesired, GroupCurrent> = {
   },
   sensitiveAttributes: [],
   name: (d) => d.name,
+  removal: (d) => ({ name: d.name, ensure: 'absent' }),
   edges: () => [],
   probe: (d) => ({ argv: ['sh', '-c', PROBE, 'sh', d.name], label: `read group ${d.name}` }),
 

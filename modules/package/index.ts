@@ -50,6 +50,7 @@ export const packageModule: Module<PackageDesired, PackageCurrent> = {
   },
   sensitiveAttributes: [],
   name: (d) => d.name,
+  removal: (d) => ({ name: d.name, ensure: 'absent' }),
   edges: () => [],
   probe: (d): Command => ({ argv: ['sh', '-c', PROBE, 'sh', d.name], label: `read package ${d.name}` }),
   parse: (result) => parsePackage(result),

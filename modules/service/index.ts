@@ -102,6 +102,7 @@ export const serviceModule: Module<ServiceDesired, ServiceCurrent> = {
   schema,
   sensitiveAttributes: [],
   name: (d) => d.name,
+  removal: (d) => ({ name: d.name, ensure: 'absent' }),
   edges(d): AutoEdge[] {
     const s = settings(d);
     const edges: AutoEdge[] = [];

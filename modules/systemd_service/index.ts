@@ -23,6 +23,7 @@ export const systemdServiceModule: Module<SystemdServiceDesired, ServiceCurrent>
   // `environment.<KEY>` paths; values being removed are never shown.
   sensitiveAttributes: [],
   name: (d) => d.name,
+  removal: (d) => ({ name: d.name, ensure: 'absent' }),
   edges(d): AutoEdge[] {
     const edges: AutoEdge[] = [];
     if (d.user !== undefined && !numeric(d.user)) edges.push({ kind: 'user', name: d.user });

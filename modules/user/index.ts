@@ -85,6 +85,7 @@ export const userModule: Module<UserDesired, UserCurrent> = {
   },
   sensitiveAttributes: [],
   name: (d) => d.name,
+  removal: (d) => ({ name: d.name, ensure: 'absent' }),
   edges(d): AutoEdge[] {
     const edges: AutoEdge[] = [];
     if (d.group !== undefined && !/^[0-9]+$/.test(d.group)) edges.push({ kind: 'group', name: d.group });

@@ -20,6 +20,7 @@ function deferred(): Deferred {
 }
 
 function describe(o: HostOutcome, verb: 'plan' | 'apply'): string {
+  if (o.plan.not_attempted) return 'not attempted';
   if (o.plan.error) return o.plan.error.message;
   const n = o.plan.resources.filter((r) => r.action !== 'none').length;
   if (verb === 'apply') return n === 0 ? 'no changes' : `${o.applied?.length ?? 0} resource(s) changed`;
@@ -51,6 +52,8 @@ export async function withProgress<T>(
     concurrent: true,
     exitOnError: false,
     renderer: mode === 'live' ? 'default' : 'simple',
+    // Ctrl-C belongs to the command (finish the step in flight, then summarise), not to listr2.
+    registerSignalListeners: false,
     // Progress is for people: stdout stays the plan (or JSON) alone.
     rendererOptions: { collapseErrors: false, logger: new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr) }) },
   });
@@ -58,6 +61,7 @@ export async function withProgress<T>(
     const d = waits.get(e.host);
     if (!d) return;
     if (e.type === 'done') d.resolve(e.outcome);
+    else if (e.type === 'retrying') d.update?.(`retry ${e.retry} in ${e.waitMs / 1000} s: ${e.message}`);
     else d.update?.(e.type === 'applying' ? `applying ${e.resources} resource(s)` : e.type);
   };
   const shown = listr.run().catch(() => {});

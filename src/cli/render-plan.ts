@@ -43,6 +43,10 @@ const SYMBOL = { create: '+', update: '~', delete: '-', refresh: '~', none: ' ' 
 
 export function renderHostPlan(plan: HostPlan, s: Style): string[] {
   const lines = [s.bold(`host ${plan.host}${plan.address !== plan.host ? ` (${plan.address})` : ''}`)];
+  if (plan.not_attempted) {
+    lines.push(`  ${s.yellow('not attempted')}: ${plan.not_attempted.reason}`);
+    return lines;
+  }
   if (plan.error) {
     lines.push(`  ${s.red('! error')}${plan.error.phase ? ` (${plan.error.phase})` : ''}${plan.error.resource ? ` in ${plan.error.resource}` : ''}: ${plan.error.message}`);
     if (plan.error.hint) lines.push(`    hint: ${plan.error.hint}`);
@@ -50,12 +54,16 @@ export function renderHostPlan(plan: HostPlan, s: Style): string[] {
   }
   let unchanged = 0;
   for (const r of plan.resources) {
+    if (r.action === 'none' && r.orphan) {
+      lines.push(`  ${s.yellow('?')} ${r.address}  ${s.dim(`(${r.reason ?? 'orphan'})`)}`);
+      continue;
+    }
     if (r.action === 'none') {
       unchanged++;
       continue;
     }
     const colourOf = r.action === 'create' ? s.green : r.action === 'delete' ? s.red : s.yellow;
-    const label = r.action === 'refresh' ? 'refresh' : r.action;
+    const label = r.orphan ? `${r.action} orphan: no longer in the playbook` : r.refresh?.pending_since && r.action === 'refresh' ? `refresh (${r.refresh.reason})` : r.action;
     lines.push(`  ${colourOf(SYMBOL[r.action])} ${r.address}  ${s.dim(`(${label})`)}`);
     for (const c of r.changes) lines.push(...changeLines(c, r.action, s));
     if (r.refresh) lines.push(`      ${s.cyan(`${r.refresh.reason} (by ${r.refresh.by.join(', ')})`)}`);
@@ -68,12 +76,16 @@ export function renderSummary(summary: PlanSummary, plans: readonly HostPlan[], 
   const parts = [`${summary.create} to create`, `${summary.update} to update`, `${summary.delete} to delete`];
   if (summary.refresh > 0) parts.push(`${summary.refresh} to refresh`);
   parts.push(`${summary.unchanged} unchanged`);
+  if (summary.orphans > 0) parts.push(`${summary.orphans} orphan${summary.orphans === 1 ? '' : 's'} kept`);
   const text = verb === 'Plan' ? parts.join(', ') : parts.map((p) => p.replace(' to ', ' ').replace('create', 'created').replace('update', 'updated').replace('delete', 'deleted').replace('refresh', 'refreshed')).join(', ');
-  const failed = plans.filter((p) => p.error);
-  const hostWord = summary.hosts === 1 ? 'host' : 'hosts';
-  let line = `${s.bold(`${verb}:`)} ${text} on ${summary.hosts - failed.length} of ${summary.hosts} ${hostWord}.`;
+  const failed = plans.filter((p) => p.error && p.error.phase !== 'interrupted');
+  const interrupted = plans.filter((p) => p.error?.phase === 'interrupted');
+  const skipped = plans.filter((p) => p.not_attempted);
+  const hosts = (n: number): string => `${n} ${n === 1 ? 'host' : 'hosts'}`;
+  const done = summary.hosts - failed.length - interrupted.length - skipped.length;
+  let line = `${s.bold(`${verb}:`)} ${text} on ${done} of ${hosts(summary.hosts)}.`;
   if (failed.length > 0) {
-    line += `\n${s.red(`${failed.length} ${failed.length === 1 ? 'host' : 'hosts'} failed:`)}`;
+    line += `\n${s.red(`${hosts(failed.length)} failed:`)}`;
     for (const f of failed) {
       const message = f.error?.message ?? '';
       const who = `${f.host}${f.error?.resource ? ` (${f.error.resource})` : ''}`;
@@ -81,6 +93,14 @@ export function renderSummary(summary: PlanSummary, plans: readonly HostPlan[], 
       const named = message.startsWith(`${f.host} `) || message.startsWith(`${f.host}:`);
       line += `\n  ${named ? message : `${who}: ${message}`}`;
     }
+  }
+  if (interrupted.length > 0) {
+    line += `\n${s.yellow(`${hosts(interrupted.length)} interrupted:`)}`;
+    for (const h of interrupted) line += `\n  ${h.host}: ${h.error?.message ?? ''}`;
+  }
+  if (skipped.length > 0) {
+    line += `\n${s.yellow(`${hosts(skipped.length)} not attempted: ${skipped.map((h) => h.host).join(', ')}`)}`;
+    for (const reason of new Set(skipped.map((h) => h.not_attempted?.reason ?? ''))) line += `\n  (${reason.replace(/^not attempted: /, '')})`;
   }
   return line;
 }

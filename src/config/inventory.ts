@@ -37,6 +37,10 @@ export interface ConnectionSettings {
   readonly become_user?: string;
   readonly connect_timeout?: number;
   readonly keepalive_interval?: number;
+  /** Connection attempts after the first one on transient network failures. */
+  readonly retries?: number;
+  /** Seconds before the first retry; doubles with each further retry. */
+  readonly retry_delay?: number;
 }
 
 export type Vars = Readonly<Record<string, unknown>>;

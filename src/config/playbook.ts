@@ -24,6 +24,8 @@ export interface HostWork {
   readonly graph: ResourceGraph;
   /** Secret values used for this host, to scrub from any text that leaves the engine. */
   readonly secrets: readonly string[];
+  /** A play for this host says prune: true (delete orphans: resources the ledger lists but no play has). */
+  readonly prune: boolean;
 }
 
 export interface Configuration {
@@ -43,6 +45,7 @@ interface RawPlay {
   name?: string;
   hosts: string | string[];
   vars?: Record<string, unknown>;
+  prune?: boolean;
   resources: Record<string, unknown>[];
 }
 
@@ -73,7 +76,7 @@ export function loadConfiguration(options: LoadOptions): { config?: Configuratio
   }
 
   const renderer = new TemplateRenderer(options.environment ?? process.env);
-  const perHost = new Map<string, { resources: ResourceInstance[]; secrets: Set<string> }>();
+  const perHost = new Map<string, { resources: ResourceInstance[]; secrets: Set<string>; prune: boolean }>();
   const playValidator = validator('playbook.schema.json#/$defs/play' as 'playbook.schema.json');
   const baseDir = dirname(resolve(options.playbook));
 
@@ -95,7 +98,8 @@ export function loadConfiguration(options: LoadOptions): { config?: Configuratio
     for (const hostName of targets) {
       const host = inventory.hosts.get(hostName);
       if (!host) continue;
-      const entry = perHost.get(hostName) ?? { resources: [], secrets: new Set<string>() };
+      const entry = perHost.get(hostName) ?? { resources: [], secrets: new Set<string>(), prune: false };
+      if (play.prune === true) entry.prune = true;
       perHost.set(hostName, entry);
       const ctx: TemplateContext = { vars: { ...host.vars, ...(play.vars ?? {}) }, host: { name: host.name, address: host.address, groups: host.groups } };
       const before = diagnostics.length;
@@ -134,7 +138,7 @@ export function loadConfiguration(options: LoadOptions): { config?: Configuratio
           : { severity: 'error', location: prob.resource.location, path: '', host: hostName, message: `dependency cycle: ${prob.cycle.join(' -> ')}`, hint: 'remove one of the requires (or the attribute that creates the automatic edge)' },
       );
     }
-    if (graph) hosts.push({ host: inventory.hosts.get(hostName) as InventoryHost, graph, secrets: [...entry.secrets] });
+    if (graph) hosts.push({ host: inventory.hosts.get(hostName) as InventoryHost, graph, secrets: [...entry.secrets], prune: entry.prune });
   }
   const all = dedupe(diagnostics);
   if (hasErrors(all)) return { diagnostics: all };

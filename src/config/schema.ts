@@ -70,6 +70,11 @@ export function buildPlaybookSchema(mods: readonly AnyModule[] = modules): Recor
           name: { type: 'string', description: 'A title for the play, shown in output.' },
           hosts: { $ref: 'definitions.schema.json#/$defs/hostPattern' },
           vars: { $ref: 'definitions.schema.json#/$defs/vars' },
+          prune: {
+            type: 'boolean',
+            description:
+              'true: on the hosts of this play, delete orphans (resources that an earlier apply recorded in the host\'s ledger, /var/lib/provision/ledger.json, and that no play has any more). Same as --prune for these hosts.',
+          },
           resources: { type: 'array', items: { $ref: '#/$defs/resource' } },
         },
       },

@@ -5,7 +5,8 @@
  *
  * Rules for a script (the batch wraps it as `{ param($in) <text> }`): one statement per line;
  * return exactly one object (a hashtable or [pscustomobject]) or nothing; throw on failure; pipe
- * unwanted output to Out-Null; check $LASTEXITCODE after every native program.
+ * unwanted output to Out-Null; check $LASTEXITCODE after every native program. A script that must
+ * answer raw text or an exit code other than 0/1 returns `@{ __raw = <text>; __exit = <n> }`.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -125,6 +125,12 @@ export interface Module<D, C> {
   stableState?(current: C): unknown;
   diff(desired: D, current: C): DiffResult;
   apply(desired: D, current: C, diff: DiffResult & { status: 'change' }): readonly HostCommand[];
+  /**
+   * The desired state that removes what `desired` manages, holding only what removal needs and
+   * never a sensitive attribute. Kept in the host's ledger so the resource can be pruned once it
+   * leaves the playbook. Modules without it cannot be pruned (the plan says so).
+   */
+  removal?(desired: D): D;
   /** Commands run when a resource this one watches (notify edge) changes, given its own planned diff. */
   refresh?(desired: D, current: C, ownDiff: DiffResult): { reason: string; commands: readonly HostCommand[] } | null;
   /**

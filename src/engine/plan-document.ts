@@ -18,6 +18,9 @@ export interface PlanSummary {
   readonly delete: number;
   readonly refresh: number;
   readonly unchanged: number;
+  readonly orphans: number;
+  readonly hosts_interrupted: number;
+  readonly hosts_not_attempted: number;
 }
 
 export interface PlanDocument {
@@ -26,24 +29,28 @@ export interface PlanDocument {
   readonly playbook: string;
   readonly inventory: string | null;
   readonly limit: string | null;
+  readonly prune?: boolean;
   readonly hosts: readonly HostPlan[];
   readonly summary: PlanSummary;
 }
 
 export function summarise(plans: readonly HostPlan[]): PlanSummary {
-  const count = (a: PlanAction): number => plans.reduce((n, p) => n + p.resources.filter((r) => r.action === a).length, 0);
+  const count = (a: PlanAction, orphan = false): number => plans.reduce((n, p) => n + p.resources.filter((r) => r.action === a && (r.orphan !== undefined) === orphan).length, 0);
   return {
     hosts: plans.length,
-    hosts_failed: plans.filter((p) => p.error).length,
+    hosts_failed: plans.filter((p) => p.error && p.error.phase !== 'interrupted').length,
     create: count('create'),
     update: count('update'),
-    delete: count('delete'),
+    delete: count('delete') + count('delete', true),
     refresh: count('refresh'),
     unchanged: count('none'),
+    orphans: count('none', true),
+    hosts_interrupted: plans.filter((p) => p.error?.phase === 'interrupted').length,
+    hosts_not_attempted: plans.filter((p) => p.not_attempted).length,
   };
 }
 
-export function planDocument(outcomes: readonly HostOutcome[], meta: { playbook: string; inventory: string | null; limit: string | null }): PlanDocument {
+export function planDocument(outcomes: readonly HostOutcome[], meta: { playbook: string; inventory: string | null; limit: string | null; prune?: boolean }): PlanDocument {
   const hosts = outcomes.map((o) => o.plan);
   return { format_version: PLAN_FORMAT_VERSION, created_at: new Date().toISOString(), ...meta, hosts, summary: summarise(hosts) };
 }

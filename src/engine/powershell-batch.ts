@@ -31,7 +31,11 @@ const RUNNER = [
   '  try {',
   '    $global:LASTEXITCODE = 0',
   '    $__out = & $__fn[$__s.fn] $__s.input',
-  '    if ($null -eq $__out) { $__r.stdout = \'null\' } else { $__r.stdout = ConvertTo-Json -InputObject $__out -Depth 32 -Compress }',
+  // A script may answer @{ __raw = text; __exit = n }: text as is, and an exit code other than 0/1.
+  '    if ($__out -is [hashtable] -and $__out.ContainsKey(\'__raw\')) {',
+  '      $__r.stdout = [string]$__out[\'__raw\']',
+  '      if ($__out.ContainsKey(\'__exit\')) { $__r.code = [int]$__out[\'__exit\'] }',
+  '    } elseif ($null -eq $__out) { $__r.stdout = \'null\' } else { $__r.stdout = ConvertTo-Json -InputObject $__out -Depth 32 -Compress }',
   '  } catch {',
   '    $__r.code = 1',
   '    $__pos = $_.InvocationInfo.ScriptLineNumber',

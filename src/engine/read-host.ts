@@ -30,6 +30,8 @@ export interface HostState {
   readonly facts: HostFacts;
   /** In dependency order. */
   readonly resources: readonly ResourceState[];
+  /** Results of the extra steps given to readHost (lock, ledger), by step id. */
+  readonly extra: ReadonlyMap<string, CommandResult>;
 }
 
 const FACTS: Command = {
@@ -37,7 +39,7 @@ const FACTS: Command = {
   label: 'read host facts',
 };
 
-const WINDOWS_FACTS: PowerShellCommand = {
+export const WINDOWS_FACTS: PowerShellCommand = {
   label: 'read host facts',
   input: null,
   powershell: {
@@ -95,10 +97,11 @@ export async function runBatch(transport: Transport, work: HostWork, steps: read
   }
 }
 
-export async function readHost(transport: Transport, work: HostWork, phase: 'read' | 'verify' = 'read'): Promise<HostState> {
+/** `extra` steps (the apply lock, the ledger) run after the facts and before the probes, in the same round trip. */
+export async function readHost(transport: Transport, work: HostWork, phase: 'read' | 'verify' = 'read', extra: readonly HostStep[] = []): Promise<HostState> {
   const resources = work.graph.order;
   const windows = transport.shell === 'powershell';
-  const steps: HostStep[] = [{ id: 'facts', command: windows ? WINDOWS_FACTS : FACTS }, ...resources.map((r, i) => ({ id: `p${i}`, command: r.module.probe(r.desired) }))];
+  const steps: HostStep[] = [{ id: 'facts', command: windows ? WINDOWS_FACTS : FACTS }, ...extra, ...resources.map((r, i) => ({ id: `p${i}`, command: r.module.probe(r.desired) }))];
   const results = await runBatch(transport, work, steps, false, phase);
   const factsResult = results.get('facts');
   if (!factsResult) throw new HostError(work.host.name, 'the host returned no facts', { phase });
@@ -110,6 +113,7 @@ export async function readHost(transport: Transport, work: HostWork, phase: 'rea
   }
   return {
     facts,
+    extra: new Map(extra.flatMap((s) => { const r = results.get(s.id); return r ? [[s.id, r] as const] : []; })),
     resources: resources.map((resource, i) => {
       const r = results.get(`p${i}`);
       if (!r) throw new HostError(work.host.name, `no output for ${resource.address}`, { phase, resource: resource.address });

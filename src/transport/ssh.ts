@@ -317,7 +317,8 @@ export class SshTransport implements Transport {
           state.phase === 'authentication'
             ? 'the server answered but did not finish authentication in time (slow PAM or reverse DNS on the host? UseDNS no); or raise connect_timeout'
             : `check that the host is up and port ${ep.port} is reachable from ${jump ? 'the jump host' : 'here'} (firewall, security group), or raise connect_timeout`;
-        throw new ConnectionError(this.host, `${where}: no SSH connection within ${formatMs(ep.connectTimeoutMs)} (stuck in: ${state.phase})`, hint);
+        // Stuck before the server answered is the network; stuck in authentication is the server.
+        throw new ConnectionError(this.host, `${where}: no SSH connection within ${formatMs(ep.connectTimeoutMs)} (stuck in: ${state.phase})`, hint, state.phase !== 'authentication');
       }
       if (err instanceof ConnectionError) throw err;
       throw describeNetworkError(this.host, where, ep, err);
@@ -669,12 +670,14 @@ function describeNetworkError(host: string, where: string, ep: Endpoint, err: un
     case 'EAI_NONAME':
       return new ConnectionError(host, `${where}: cannot resolve the address ${ep.hostName} (${code})`, 'check the host\'s address (or HostName in ssh_config) and DNS');
     case 'ECONNREFUSED':
-      return new ConnectionError(host, `${where}: connection refused by ${ep.hostName}:${ep.port}`, `check that sshd runs on the host and listens on port ${ep.port} (or fix the port)`);
+      return new ConnectionError(host, `${where}: connection refused by ${ep.hostName}:${ep.port}`, `check that sshd runs on the host and listens on port ${ep.port} (or fix the port)`, true);
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
-      return new ConnectionError(host, `${where}: no route to ${ep.hostName}:${ep.port} (${code})`, 'check the address and the network/VPN between here and the host');
+      return new ConnectionError(host, `${where}: no route to ${ep.hostName}:${ep.port} (${code})`, 'check the address and the network/VPN between here and the host', true);
     case 'ECONNRESET':
-      return new ConnectionError(host, `${where}: the connection was reset during the SSH handshake`, `check that port ${ep.port} is an SSH server and look at its sshd log`);
+      return new ConnectionError(host, `${where}: the connection was reset during the SSH handshake`, `check that port ${ep.port} is an SSH server and look at its sshd log`, true);
+    case 'ETIMEDOUT':
+      return new ConnectionError(host, `${where}: the TCP connection to ${ep.hostName}:${ep.port} timed out`, `check that the host is up and port ${ep.port} is reachable from here`, true);
     default:
       return new ConnectionError(host, `${where}: SSH connection failed: ${e.message}`);
   }

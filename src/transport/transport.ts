@@ -27,7 +27,16 @@ export interface Transport {
 /** A failure to reach or authenticate to a host, as opposed to a command that failed. */
 export class ConnectionError extends Error {
   override name = 'ConnectionError';
-  constructor(readonly host: string, message: string, readonly hint?: string) {
+  constructor(
+    readonly host: string,
+    message: string,
+    readonly hint?: string,
+    /**
+     * The network did not let us reach the SSH server (refused, unreachable, timed out, reset
+     * while connecting): trying again later may work. Authentication and host key failures never are.
+     */
+    readonly transient = false,
+  ) {
     super(message);
   }
 }

@@ -12,6 +12,8 @@ import { provision } from '../e2e/cli.ts';
 import { tempFiles } from './helpers.ts';
 
 const dir = tempFiles({});
+// The lock and ledger of "localhost" go to the temp dir, not this machine's /var/lib/provision.
+process.env['PROVISION_STATE_DIR'] = join(dir, 'state');
 const playbook = join(dir, 'local.yml');
 const target = join(dir, 'managed');
 writeFileSync(

@@ -12,7 +12,9 @@ import { modules, type AnyModule } from '../../modules/registry.ts';
 import { validateResourceAttributes } from '../../src/config/schema.ts';
 import { psScript } from '../../src/core/powershell-script.ts';
 import { isPowerShell, type CommandResult, type DiffResult, type HostCommand, type PowerShellCommand } from '../../src/core/types.ts';
+import { windowsHostState } from '../../src/engine/host-state-windows.ts';
 import { buildPowerShellBatch, decodePowerShellBatchSteps } from '../../src/engine/powershell-batch.ts';
+import { WINDOWS_FACTS } from '../../src/engine/read-host.ts';
 import { defaultFacts, platformOf, readFixtures, type ModuleFixture } from '../support/fixtures.ts';
 import { powershellSyntaxProblems } from '../support/powershell-syntax.ts';
 
@@ -87,6 +89,13 @@ describe('PowerShell syntax', () => {
       const problems = await powershellSyntaxProblems(batchOf(commandsOf(mod, fixture)));
       assert.deepEqual(problems, [], `${mod.kind}/${file}`);
     }
+  });
+
+  test("the engine's own Windows scripts (facts, lock, ledger) parse without error", async () => {
+    const st = windowsHostState();
+    const holder = { controller: "o'brien@ctl", pid: 1, since: '2026-11-25T00:00:00.000Z', run: 'r1' };
+    const commands = [WINDOWS_FACTS, st.acquireLock(holder), st.releaseLock('r1'), st.breakLock(), st.readLedger(), st.writeLedger('{"format_version":1}')];
+    assert.deepEqual(await powershellSyntaxProblems(batchOf(commands)), []);
   });
 
   test('the checker is not blind: a broken script is caught', async () => {

@@ -11,6 +11,7 @@ import { after, before, test } from 'node:test';
 import { loadConfiguration, type Configuration } from '../../src/config/playbook.ts';
 import type { JsonValue } from '../../src/core/types.ts';
 import { applyFleet, planFleet } from '../../src/engine/fleet.ts';
+import { WindowsStateSim } from '../winrm-server/windows-state.ts';
 import { decodePowerShellBatchSteps, formatPowerShellBatchOutput, powerShellBatchNonce } from '../../src/engine/powershell-batch.ts';
 import type { HostPlan } from '../../src/engine/plan.ts';
 import { transportFor } from '../../src/transport/factory.ts';
@@ -37,6 +38,7 @@ function reset(): void {
   for (const f of fixtures) state.set(`${String(f.desired['key'])}|${String(f.desired['name'])}`, f.probe.stdout);
 }
 
+const hostState = new WindowsStateSim();
 const FACTS = { os: 'windows', ps_version: '5.1.20348.2849', os_version: '10.0.20348.0', computer_name: 'WIN-APP01', is_admin: true };
 
 function host(script: string): HostOutput {
@@ -44,7 +46,9 @@ function host(script: string): HostOutput {
   const results: { id: string; code: number; stdout: string; stderr?: string }[] = [];
   for (const step of decodePowerShellBatchSteps(script)) {
     const input = (step.input ?? {}) as Record<string, JsonValue>;
-    if (step.fn === 'engine/facts') results.push({ id: step.id, code: 0, stdout: JSON.stringify(FACTS) });
+    const engine = hostState.answer(step);
+    if (engine) results.push(engine);
+    else if (step.fn === 'engine/facts') results.push({ id: step.id, code: 0, stdout: JSON.stringify(FACTS) });
     else if (step.fn === 'registry_value/read') {
       const answer = state.get(keyOf(input));
       results.push(answer === undefined ? { id: step.id, code: 1, stdout: '', stderr: `no recorded answer for ${keyOf(input)}` } : { id: step.id, code: 0, stdout: answer });

@@ -13,6 +13,7 @@ import type { ResourceInstance } from '../../src/config/resource.ts';
 import { digest } from '../../src/core/json.ts';
 import type { JsonValue, Module, PowerShellCommand } from '../../src/core/types.ts';
 import { applyFleet, planFleet } from '../../src/engine/fleet.ts';
+import { WindowsStateSim } from '../winrm-server/windows-state.ts';
 import { decodePowerShellBatchSteps, formatPowerShellBatchOutput, powerShellBatchNonce } from '../../src/engine/powershell-batch.ts';
 import type { HostPlan } from '../../src/engine/plan.ts';
 import { ok, startFixture, type Fixture } from '../winrm-server/fixture.ts';
@@ -51,6 +52,7 @@ const machineEnv: Module<EnvDesired, EnvCurrent> = {
 
 // The Windows "machine" behind the server, and how its batch answers look.
 const machine = new Map<string, string>();
+const state = new WindowsStateSim();
 let denyWrites = false;
 const FACTS = { os: 'windows', ps_version: '5.1.20348.2849', os_version: '10.0.20348.0', computer_name: 'WIN-APP01', is_admin: true };
 
@@ -61,7 +63,9 @@ function runBatch(script: string): HostOutput {
   for (const step of decodePowerShellBatchSteps(script)) {
     const input = step.input as Record<string, JsonValue>;
     let r: { id: string; code: number; stdout: string; stderr?: string };
-    if (step.fn === 'engine/facts') r = { id: step.id, code: 0, stdout: JSON.stringify(FACTS) };
+    const engine = state.answer(step);
+    if (engine) r = engine;
+    else if (step.fn === 'engine/facts') r = { id: step.id, code: 0, stdout: JSON.stringify(FACTS) };
     else if (step.fn === READ.name) {
       const v = machine.get(String(input['name']));
       r = { id: step.id, code: 0, stdout: JSON.stringify({ exists: v !== undefined, value: v ?? null }) };
@@ -109,7 +113,7 @@ function configuration(): Configuration {
   const { graph } = buildGraph(resources);
   assert.ok(graph);
   const host = { name: 'win1', address: '127.0.0.1', groups: ['all'], vars: {}, connection: { transport: 'winrm' as const } };
-  const work: HostWork = { host, graph, secrets: [] };
+  const work: HostWork = { host, graph, secrets: [], prune: false };
   return { playbookFile: 'playbook.yml', inventory: { origin: 'test', hosts: new Map([['win1', host]]), groups: new Map([['all', new Set(['win1'])]]) }, hosts: [work] };
 }
 
@@ -141,8 +145,23 @@ test('apply of the reviewed plan converges, verifies, and the next plan is empty
   assert.deepEqual(applied.applied, ['test_machine_env:APP_HOME']);
   assert.equal(applied.execs, 3, 'read, apply, verify');
   assert.equal(machine.get('APP_HOME'), 'C:\\app "quoted" $(x) ü');
+  assert.equal(state.files.has('C:\\ProgramData\\provision\\lock.json'), false, 'the apply lock is released');
+  const ledger = JSON.parse(state.files.get('C:\\ProgramData\\provision\\ledger.json') ?? '{}') as { resources?: { address: string }[] };
+  assert.deepEqual(ledger.resources?.map((r) => r.address).sort(), ['test_machine_env:ALREADY', 'test_machine_env:APP_HOME']);
   const [again] = await planFleet(config, { forks: 1, transportFor });
   assert.deepEqual(again?.plan.resources.map((r) => r.action), ['none', 'none']);
+});
+
+test('a second apply while another holds the Windows host lock is refused, naming the holder', async () => {
+  const lock = 'C:\\ProgramData\\provision\\lock.json';
+  state.files.set(lock, JSON.stringify({ controller: 'ops@jump1', pid: 4242, since: '2026-11-25T10:00:00.000Z', run: 'other-run' }));
+  try {
+    const [applied] = await applyFleet(configuration(), { forks: 1, transportFor });
+    assert.equal(applied?.plan.error?.phase, 'lock');
+    assert.match(applied?.plan.error?.message ?? '', /another apply holds the lock C:\\ProgramData\\provision\\lock\.json: ops@jump1 \(pid 4242\) since 2026-11-25T10:00:00\.000Z/);
+  } finally {
+    state.files.delete(lock);
+  }
 });
 
 test('a failing apply step is reported with the host, the resource and the host message', async () => {
