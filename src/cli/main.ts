@@ -36,8 +36,9 @@ program
   .option('--json', 'print the plan as JSON (schemas/plan.schema.json)')
   .option('-o, --out <file>', 'save the plan for `provision apply FILE`')
   .option('--detailed-exitcode', 'exit 0 without changes, 2 with changes, 1 on errors')
+  .option('--check-health', 'also run the services\' health checks (read-only); a failed check is an error of its host')
   .option('-f, --forks <n>', 'hosts worked on at once', positiveInt, 25)
-  .action(async (playbook: string, opts: { inventory?: string; limit?: string; json?: boolean; out?: string; detailedExitcode?: boolean; forks: number }) => {
+  .action(async (playbook: string, opts: { inventory?: string; limit?: string; json?: boolean; out?: string; detailedExitcode?: boolean; checkHealth?: boolean; forks: number }) => {
     process.exitCode = await runPlan({ playbook, ...opts });
   });
 

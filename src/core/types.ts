@@ -3,6 +3,8 @@
  * attribute-level changes and the module interface. Nothing here touches a host.
  */
 
+import type { ServiceHealth } from './health.ts';
+
 export type Os = 'linux' | 'windows';
 
 /** JSON-compatible data: the only shape current state, plans and reports are made of. */
@@ -89,6 +91,8 @@ export interface Module<D, C> {
   stableState?(current: C): unknown;
   diff(desired: D, current: C): DiffResult;
   apply(desired: D, current: C, diff: DiffResult & { status: 'change' }): readonly Command[];
+  /** Health checks and restart verification the engine runs after apply (services); null when there are none. */
+  health?(desired: D): ServiceHealth | null;
   /** Commands run when a resource this one watches (notify edge) changes, given its own planned diff. */
   refresh?(desired: D, current: C, ownDiff: DiffResult): { reason: string; commands: readonly Command[] } | null;
 }

@@ -1,11 +1,12 @@
 /**
  * Converging one host: read again (refusing a stale plan), run every change in dependency
  * order in one batched script that stops at the first failure, then read a third time to
- * prove convergence.
+ * prove convergence, and run the services' health checks (health.ts).
  */
 import type { HostWork } from '../config/playbook.ts';
 import type { Transport } from '../transport/transport.ts';
 import { HostError } from './errors.ts';
+import { hasHealthChecks, offsetStep, offsetsFrom, runHealth, withHealth, type HealthOptions } from './health.ts';
 import { canonicalJson } from '../core/json.ts';
 import { planFromState, type HostPlan, type ResourcePlan } from './plan.ts';
 import { readHost, runBatch } from './read-host.ts';
@@ -19,7 +20,7 @@ export interface ApplyResult {
   readonly applied: readonly string[];
 }
 
-export type ApplyEvent = { type: 'reading' } | { type: 'applying'; resources: number } | { type: 'verifying' };
+export type ApplyEvent = { type: 'reading' } | { type: 'applying'; resources: number } | { type: 'verifying' } | { type: 'checking health' };
 
 function reviewed(r: ResourcePlan): unknown {
   return { action: r.action, changes: r.changes, refresh: r.refresh ?? null };
@@ -49,10 +50,11 @@ export async function applyHost(transport: Transport, work: HostWork, options: {
   options.onEvent?.({ type: 'reading' });
   const { plan, steps } = planFromState(work, await readHost(transport, work));
   if (options.expected) checkNotStale(options.expected, plan);
-  if (steps.length === 0) return { plan, applied: [] };
+  if (steps.length === 0) return { plan: await checkHealth(transport, work, plan, {}, options.onEvent), applied: [] };
 
   options.onEvent?.({ type: 'applying', resources: steps.length });
-  const scriptSteps: ScriptStep[] = steps.flatMap((s, i) => s.commands.map((command, j) => ({ id: `r${i}.${j}`, command })));
+  const offsets = offsetStep(work);
+  const scriptSteps: ScriptStep[] = [...(offsets ? [offsets] : []), ...steps.flatMap((s, i) => s.commands.map((command, j) => ({ id: `r${i}.${j}`, command })))];
   const results = await runBatch(transport, work, scriptSteps, true, 'apply');
   const applied: string[] = [];
   for (const [i, s] of steps.entries()) {
@@ -75,5 +77,11 @@ export async function applyHost(transport: Transport, work: HostWork, options: {
     const what = left.map((s) => `${s.resource.address} (${s.diff.status === 'change' ? s.diff.changes.map((c) => c.attribute).join(', ') : ''})`).join('; ');
     throw new HostError(host, `did not converge: ${what} still differ after apply`, { resource: left[0]?.resource.address, phase: 'verify', hint: 'something on the host reverts or rejects the change; check the resource by hand' });
   }
-  return { plan, applied };
+  return { plan: await checkHealth(transport, work, plan, { verifyRestart: new Set(applied), offsets: offsetsFrom(work, results) }, options.onEvent), applied };
+}
+
+async function checkHealth(transport: Transport, work: HostWork, plan: HostPlan, options: HealthOptions, onEvent?: (e: ApplyEvent) => void): Promise<HostPlan> {
+  if (!hasHealthChecks(work)) return plan;
+  onEvent?.({ type: 'checking health' });
+  return withHealth(plan, await runHealth(transport, work, options));
 }

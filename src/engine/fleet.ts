@@ -7,6 +7,7 @@ import type { Transport } from '../transport/transport.ts';
 import { ConnectionError } from '../transport/transport.ts';
 import { applyHost, type ApplyEvent } from './apply-host.ts';
 import { HostError } from './errors.ts';
+import { runHealth, withHealth } from './health.ts';
 import { planFromState, type HostPlan, type HostPlanError } from './plan.ts';
 import { readHost } from './read-host.ts';
 import { scrub } from './redact.ts';
@@ -26,6 +27,8 @@ export interface FleetOptions {
   readonly forks: number;
   readonly transportFor: TransportFactory;
   readonly onEvent?: (e: HostEvent) => void;
+  /** plan: also run the services' health checks (read-only). */
+  readonly checkHealth?: boolean;
 }
 
 export function errorOf(work: HostWork, e: unknown): HostPlanError {
@@ -68,7 +71,10 @@ async function withHost(work: HostWork, options: FleetOptions, body: (t: Transpo
 
 export function planFleet(config: Configuration, options: FleetOptions): Promise<HostOutcome[]> {
   return pool(config.hosts, options.forks, (work) =>
-    withHost(work, options, async (t) => ({ plan: planFromState(work, await readHost(t, work)).plan })),
+    withHost(work, options, async (t) => {
+      const plan = planFromState(work, await readHost(t, work)).plan;
+      return { plan: options.checkHealth ? withHealth(plan, await runHealth(t, work, { phase: 'read' })) : plan };
+    }),
   );
 }
 

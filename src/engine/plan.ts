@@ -5,6 +5,7 @@
  */
 import type { HostWork } from '../config/playbook.ts';
 import type { Command, DiffResult } from '../core/types.ts';
+import type { HealthResult } from './health.ts';
 import type { HostState, ResourceState } from './read-host.ts';
 import { redactChange, type PlannedChange } from './redact.ts';
 
@@ -36,6 +37,8 @@ export interface HostPlan {
   readonly address: string;
   readonly error?: HostPlanError;
   readonly resources: readonly ResourcePlan[];
+  /** Results of health checks (after apply, or plan --check-health). */
+  readonly health?: readonly HealthResult[];
 }
 
 /** What apply runs for one resource, in order. */

@@ -3,7 +3,7 @@ import { applyFleet, planFleet, type HostOutcome } from '../../engine/fleet.ts';
 import { planDocument, PlanFileError, readPlanDocument, summarise } from '../../engine/plan-document.ts';
 import { hasChanges, type HostPlan } from '../../engine/plan.ts';
 import { withProgress } from '../progress.ts';
-import { renderHostPlan, renderSummary } from '../render-plan.ts';
+import { renderHealth, renderHostPlan, renderSummary } from '../render-plan.ts';
 import { defaultTransport, loadOrReport, styleFor } from './shared.ts';
 
 export interface ApplyOptions {
@@ -81,7 +81,8 @@ export async function runApply(opts: ApplyOptions): Promise<number> {
   const lines: string[] = [''];
   for (const o of outcomes) {
     if (o.plan.error) lines.push(...renderHostPlan(o.plan, s), '');
-    else if (o.applied && o.applied.length > 0) lines.push(`${s.bold(`host ${o.plan.host}`)}: ${o.applied.length} resource(s) changed and verified: ${o.applied.join(', ')}`);
+    else if (o.applied && o.applied.length > 0) lines.push(`${s.bold(`host ${o.plan.host}`)}: ${o.applied.length} resource(s) changed and verified: ${o.applied.join(', ')}`, ...renderHealth(o.plan, s));
+    else if (o.plan.health) lines.push(`${s.bold(`host ${o.plan.host}`)}: no changes`, ...renderHealth(o.plan, s));
   }
   lines.push(renderSummary(summarise(plans), plans, 'Applied', s));
   console.log(lines.join('\n'));

@@ -14,6 +14,7 @@ export interface PlanOptions {
   json?: boolean;
   out?: string;
   detailedExitcode?: boolean;
+  checkHealth?: boolean;
   forks: number;
 }
 
@@ -22,7 +23,7 @@ export async function runPlan(opts: PlanOptions): Promise<number> {
   if (!config) return 1;
   const hosts = config.hosts.map((h) => h.host.name);
   const mode = process.stderr.isTTY && !opts.json ? 'live' : 'off';
-  const outcomes = await withProgress(hosts, mode, 'plan', (onEvent) => planFleet(config, { forks: opts.forks, transportFor: defaultTransport, onEvent }));
+  const outcomes = await withProgress(hosts, mode, 'plan', (onEvent) => planFleet(config, { forks: opts.forks, transportFor: defaultTransport, onEvent, checkHealth: opts.checkHealth === true }));
   const doc = planDocument(outcomes, {
     playbook: config.playbookFile,
     inventory: opts.inventory ? resolve(opts.inventory) : null,
