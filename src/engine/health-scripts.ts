@@ -15,10 +15,10 @@ const PRELUDE = [
   't=$1 r=$2 iv=$3; shift 3',
   'w=$(mktemp -d) || exit 97',
   'trap \'rm -rf "$w"\' EXIT',
-  // One line of readable text from a file: control characters become spaces, NULs go.
-  'flat() { tr -d \'\\0\' <"$1" | tr \'\\r\\n\\t\' \'   \' | head -c "${2:-300}"; }',
-  // The reason in the last line of an error file, without bash's "bash: line 1: " prefix.
-  'why() { head -n "${2:-1}" "$1" | tail -n 1 | sed -E \'s/^(bash|timeout): (line [0-9]+: )?//\'; }',
+  // One line of readable text: control characters become spaces, NULs go.
+  'flat() { tr -d \'\\0\' | tr \'\\r\\n\\t\' \'   \' | sed \'s/ *$//\'; }',
+  // The reason in the first line of an error file ($1), without bash's "bash: line 1: " prefix; $2: the exit code.
+  'why() { if [ -s "$1" ]; then head -n 1 "$1" | sed -E \'s/^(bash|timeout): (line [0-9]+: )?//\'; else echo "no message (exit $2)"; fi; }',
 ].join('\n');
 
 const LOOP = [
@@ -41,7 +41,7 @@ const TCP = [
   '  timeout "$t" bash -c \'exec 3<>"/dev/tcp/$1/$2"\' bash "$1" "$2" 2>"$w/err"; rc=$?',
   '  if [ "$rc" = 0 ]; then printf \'connected to %s:%s\\n\' "$1" "$2" >"$w/ev"; return 0; fi',
   '  if [ "$rc" = 124 ]; then printf \'no connection to %s:%s within %ss\\n\' "$1" "$2" "$t" >"$w/ev"',
-  '  else printf \'%s:%s: %s\\n\' "$1" "$2" "$(why "$w/err")" >"$w/ev"; fi',
+  '  else printf \'%s:%s: %s\\n\' "$1" "$2" "$(why "$w/err" "$rc")" >"$w/ev"; fi',
   '  return 1',
   '}',
 ].join('\n');
@@ -55,7 +55,7 @@ const HTTP = [
   '  : >"$w/body"; : >"$w/err"',
   '  case $client in',
   '    curl) code=$(curl -sS -o "$w/body" -w \'%{http_code}\' --max-time "$t" -- "$url" 2>"$w/err"); rc=$? ;;',
-  '    wget) timeout "$t" wget -q -S -O "$w/body" --content-on-error -t 1 -T "$t" -- "$url" 2>"$w/err"; rc=$?',
+  '    wget) timeout "$t" wget -nv -S -O "$w/body" --content-on-error -t 1 -T "$t" -- "$url" 2>"$w/err"; rc=$?',
   '          code=$(sed -n \'s/^ *HTTP\\/[0-9.]* \\([0-9][0-9][0-9]\\).*/\\1/p\' "$w/err" | tail -n 1) ;;',
   '    *) case $url in https:*) echo "https needs curl or wget on the host; neither is installed" >"$w/ev"; return 1 ;; esac',
   '       timeout "$t" bash -c \'exec 3<>"/dev/tcp/$1/$2" || exit 7; printf "GET %s HTTP/1.0\\r\\nHost: %s\\r\\nUser-Agent: provision-health\\r\\nAccept: */*\\r\\nConnection: close\\r\\n\\r\\n" "$3" "$4" >&3; cat <&3\' bash "$host" "$port" "$path" "$hh" >"$w/resp" 2>"$w/err"; rc=$?',
@@ -65,12 +65,12 @@ const HTTP = [
   '  esac',
   '  if [ -z "$code" ] || [ "$code" = 000 ]; then',
   '    if [ "$rc" = 124 ] || [ "$rc" = 28 ]; then printf \'no HTTP response from %s within %ss (%s)\\n\' "$url" "$t" "$client" >"$w/ev"',
-  '    else printf \'no HTTP response from %s (%s): %s\\n\' "$url" "$client" "$(why "$w/err")" >"$w/ev"; fi',
+  '    else printf \'no HTTP response from %s (%s): %s\\n\' "$url" "$client" "$(grep -v \'^ \' "$w/err" >"$w/why"; why "$w/why" "$rc")" >"$w/ev"; fi',
   '    return 1',
   '  fi',
   '  if [ -z "$want" ]; then case $code in 2??) ok=1 ;; esac; else case " $want " in *" $code "*) ok=1 ;; esac; fi',
-  '  if [ "$ok" = 0 ]; then printf \'HTTP %s (expected %s); body: %s\\n\' "$code" "${want:-2xx}" "$(flat "$w/body" 200)" >"$w/ev"; return 1; fi',
-  '  if [ -n "$text" ] && ! grep -q -F -e "$text" "$w/body"; then printf \'HTTP %s but the body does not contain the text; body: %s\\n\' "$code" "$(flat "$w/body" 200)" >"$w/ev"; return 1; fi',
+  '  if [ "$ok" = 0 ]; then printf \'HTTP %s (expected %s); body: %s\\n\' "$code" "${want:-2xx}" "$(head -c 200 "$w/body" | flat)" >"$w/ev"; return 1; fi',
+  '  if [ -n "$text" ] && ! grep -q -F -e "$text" "$w/body"; then printf \'HTTP %s but the body does not contain the text; body: %s\\n\' "$code" "$(head -c 200 "$w/body" | flat)" >"$w/ev"; return 1; fi',
   '  printf \'HTTP %s (%s)\\n\' "$code" "$client" >"$w/ev"',
   '}',
 ].join('\n');
@@ -81,8 +81,8 @@ const COMMAND = [
   '  timeout "$t" "$@" >"$w/out" 2>"$w/err" </dev/null; rc=$?',
   '  if [ "$rc" = "$want" ]; then printf \'exit code %s\\n\' "$rc" >"$w/ev"; return 0; fi',
   '  { if [ "$rc" = 124 ]; then printf \'no exit within %ss\' "$t"; else printf \'exit code %s (expected %s)\' "$rc" "$want"; fi',
-  '    if [ -s "$w/err" ]; then printf \'; stderr: %s\' "$(tail -c 300 "$w/err" | tr -d \'\\0\' | tr \'\\r\\n\\t\' \'   \')"; fi',
-  '    if [ -s "$w/out" ]; then printf \'; stdout: %s\' "$(tail -c 300 "$w/out" | tr -d \'\\0\' | tr \'\\r\\n\\t\' \'   \')"; fi',
+  '    if [ -s "$w/err" ]; then printf \'; stderr: %s\' "$(tail -c 300 "$w/err" | flat)"; fi',
+  '    if [ -s "$w/out" ]; then printf \'; stdout: %s\' "$(tail -c 300 "$w/out" | flat)"; fi',
   '    echo; } >"$w/ev"',
   '  return 1',
   '}',
