@@ -57,6 +57,7 @@ const PLAYBOOK = `# yaml-language-server: $schema=../schemas/playbook.schema.jso
       name: hc-web
       command: [/opt/hc/app.sh, "{{mode}}"]
       restart: { policy: "{{policy}}" }
+      autostart: { method: "{{method}}" }
       reads: [/opt/hc/app.sh]
       verify: restart
       health:
@@ -78,7 +79,7 @@ const PLAYBOOK = `# yaml-language-server: $schema=../schemas/playbook.schema.jso
           log: { source: file, path: /var/log/hc/app.log, pattern: "ERROR", max_matches: 0 }
 `;
 
-interface Vars { mode: 'good' | 'broken'; policy: 'always' | 'never'; retries: number }
+interface Vars { mode: 'good' | 'broken'; policy: 'always' | 'never'; retries: number; method?: 'systemd' | 'supervisor' | 'sysv' | 'cron-reboot' }
 
 let fleet: TestFleet;
 let dir: string;
@@ -86,7 +87,7 @@ let play: string;
 
 function inventory(name: string, vars: readonly Vars[]): string {
   const path = join(dir, name);
-  writeFileSync(path, fleetInventory(fleet, { hostVars: (i) => ({ ...vars[i] }) }));
+  writeFileSync(path, fleetInventory(fleet, { hostVars: (i) => ({ method: 'systemd', ...vars[i] }) }));
   return path;
 }
 
@@ -193,5 +194,19 @@ describe('health after apply on real hosts', { timeout: 900_000 }, () => {
     assert.equal(plan.code, 1, 'the file still holds the old error within its window');
     assert.match(plan.stdout, /✗ health service:hc-web logfile/);
     assert.doesNotMatch(plan.stdout, /✗ health service:hc-web journal/);
+  });
+
+  test('verify: restart under supervisor, sysv and cron-reboot: back with always, reported with never', async () => {
+    const rounds: [Vars['method'], Vars['method']][] = [['supervisor', 'sysv'], ['cron-reboot', 'cron-reboot']];
+    for (const [m1, m2] of rounds) {
+      const always = inventory(`inventory-${m1}-${m2}.yml`, [{ ...good, method: m1 }, { ...good, method: m2 }]);
+      const ok = await provision(['apply', play, '-i', always, '--yes']);
+      assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+      assert.equal(ok.stdout.match(/✓ health 6 of 6 checks passed/g)?.length, 2, ok.stdout);
+      const never = inventory(`inventory-${m1}-${m2}-never.yml`, [{ ...good, method: m1, policy: 'never' }, { ...good, method: m2, policy: 'never' }]);
+      const down = await provision(['apply', play, '-i', never, '--yes']);
+      assert.equal(down.code, 1, down.stdout + down.stderr);
+      assert.equal(down.stdout.match(/main process \d+ killed; did not come back within 11s/g)?.length, 2, `${m1}/${m2}: ${down.stdout}`);
+    }
   });
 });
