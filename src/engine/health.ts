@@ -6,6 +6,7 @@
 import type { HostWork } from '../config/playbook.ts';
 import { RESTART_MARGIN, type CheckKind, type LogCheck, type ServiceHealth } from '../core/health.ts';
 import type { Transport } from '../transport/transport.ts';
+import { HostError } from './errors.ts';
 import { checkCommand, describeCheck, offsetsCommand, parseCheckResult, parseOffsets, restartCommand } from './health-scripts.ts';
 import type { HostPlan } from './plan.ts';
 import { runBatch } from './read-host.ts';
@@ -35,6 +36,11 @@ interface ServiceEntry {
 function servicesOf(work: HostWork): ServiceEntry[] {
   const out: ServiceEntry[] = [];
   for (const r of work.graph.order) {
+    // Check values travel as argv of a process on the host, visible to every user there.
+    const secret = [...r.sensitivePaths].find((p) => p === 'health' || p.startsWith('health.'));
+    if (secret !== undefined) {
+      throw new HostError(work.host.name, `${r.address}: ${secret} holds a secret value, and health checks put their values on a command line on the host`, { resource: r.address, phase: 'read', hint: 'let the check read the secret on the host (e.g. a command that reads a root-only file) instead of templating it in' });
+    }
     const health = r.module.health?.(r.desired);
     if (health && (health.checks.length > 0 || health.restart)) out.push({ address: r.address, health });
   }

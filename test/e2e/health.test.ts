@@ -206,7 +206,7 @@ describe('health after apply on real hosts', { timeout: 900_000 }, () => {
       const never = inventory(`inventory-${m1}-${m2}-never.yml`, [{ ...good, method: m1, policy: 'never' }, { ...good, method: m2, policy: 'never' }]);
       const down = await provision(['apply', play, '-i', never, '--yes']);
       assert.equal(down.code, 1, down.stdout + down.stderr);
-      assert.equal(down.stdout.match(/main process \d+ killed; did not come back within 11s/g)?.length, 2, `${m1}/${m2}: ${down.stdout}`);
+      assert.equal(down.stdout.match(/✗ health service:hc-web restart: .*\n {6}main process \d+ killed; did not come back within 11s\n/g)?.length, 2, `${m1}/${m2}: ${down.stdout}`);
     }
   });
 });

@@ -311,17 +311,27 @@ describe('engine: one batch per host, failures with evidence', () => {
     assert.equal(withHealth({ host: 'h', address: 'h', resources: [] }, results).error, undefined);
   });
 
-  test('secrets in the evidence are redacted', async () => {
+  test('secrets in the evidence are redacted; a secret in a check is refused (it would be on a command line)', async () => {
     process.env['HC_SECRET'] = 'hunter2-health';
+    const leak = join(dir, 'leak.txt');
+    writeFileSync(leak, 'token=hunter2-health\n');
     const secretWork = work(`    - kind: service
       name: web
       command: [/bin/true]
+      environment: { TOKEN: '{{env "HC_SECRET"}}' }
       health:
-        - command: { argv: [sh, -c, "echo token=$0 >&2; exit 1", '{{env "HC_SECRET"}}'] }
+        - command: { argv: [sh, -c, 'cat "$0" >&2; exit 1', ${leak}] }
           retries: 0
 `);
     const [r] = await runHealth(new LocalTransport({ host: 'localhost', become: null }), secretWork);
     assert.equal(r?.evidence, 'exit code 1 (expected 0); stderr: token=(sensitive)');
+    const inCheck = work(`    - kind: service
+      name: web
+      command: [/bin/true]
+      health:
+        - command: { argv: [/bin/echo, '{{env "HC_SECRET"}}'] }
+`);
+    await assert.rejects(runHealth(new LocalTransport({ host: 'localhost', become: null }), inCheck), /service:web: health\.0\.command\.argv\.1 holds a secret value/);
   });
 });
 
