@@ -13,6 +13,7 @@ import { supervisorDriver } from './methods/supervisor.ts';
 import { sysvDriver } from './methods/sysv.ts';
 import { backoffSupport, BACKOFF_SYSTEMD, systemdDriver } from './methods/systemd.ts';
 import { wrappedRemove, wrappedTraces } from './methods/wrapped.ts';
+import { health } from './health.ts';
 import { parse, probe, type ServiceCurrent } from './probe.ts';
 import { check, schema, settings, type Method, type ServiceDesired } from './schema.ts';
 
@@ -130,6 +131,7 @@ export const serviceModule: Module<ServiceDesired, ServiceCurrent> = {
   }),
   diff,
   apply,
+  health,
   refresh(d, c, ownDiff) {
     const s = settings(d);
     if (!s.present || s.state !== 'running') return null;

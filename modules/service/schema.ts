@@ -1,4 +1,5 @@
 /** `service`: the common model every autostart method is driven by, its schema, defaults and checks. */
+import { checkHealth, healthSchema, verifySchema, type HealthAttributes } from '../../src/core/health.ts';
 import { absolutePath, ensure, ownerRef } from '../../src/core/schema-fragments.ts';
 import { schema as systemdSchema } from '../systemd_service/schema.ts';
 
@@ -6,7 +7,7 @@ export type Method = 'systemd' | 'sysv' | 'cron-reboot' | 'supervisor';
 export const METHODS: readonly Method[] = ['systemd', 'sysv', 'cron-reboot', 'supervisor'];
 export type Policy = 'always' | 'on-failure' | 'never';
 
-export interface ServiceDesired {
+export interface ServiceDesired extends HealthAttributes {
   readonly name: string;
   readonly ensure?: 'present' | 'absent';
   readonly description?: string;
@@ -156,6 +157,8 @@ export const schema = {
     numprocs: { type: 'integer', minimum: 1, maximum: 100, default: 1, description: 'Number of processes (method supervisor only: numprocs with process_name %(program_name)s_%(process_num)d).' },
     reads: { type: 'array', items: absolutePath, uniqueItems: true, description: 'Files or directories the service reads: dependencies whose change restarts it.' },
     writes: { type: 'array', items: absolutePath, uniqueItems: true, description: 'Files or directories the service writes: dependencies whose change restarts it.' },
+    health: healthSchema,
+    verify: verifySchema,
   },
 } as const;
 
@@ -215,5 +218,6 @@ export function check(d: ServiceDesired): Problem[] {
     if (!value.isWellFormed()) problems.push({ attribute, message: 'the value is not valid Unicode (lone surrogate)' });
   }
   if (s.present) problems.push(...methodLimits(d, s));
+  problems.push(...checkHealth(d, s.present && s.state === 'running'));
   return problems;
 }

@@ -6,6 +6,7 @@
 import type { AutoEdge, Module } from '../../src/core/types.ts';
 import { apply, refresh } from './apply.ts';
 import { diff } from './diff.ts';
+import { health } from './health.ts';
 import { parse, probe, type ServiceCurrent } from './probe.ts';
 import { check, schema, type SystemdServiceDesired } from './schema.ts';
 
@@ -42,4 +43,5 @@ export const systemdServiceModule: Module<SystemdServiceDesired, ServiceCurrent>
   diff,
   apply,
   refresh,
+  health,
 };

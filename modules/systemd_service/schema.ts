@@ -1,10 +1,11 @@
 /** `systemd_service`: the desired-state type, its JSON Schema, defaults and semantic checks. */
+import { checkHealth, healthSchema, verifySchema, type HealthAttributes } from '../../src/core/health.ts';
 import { absolutePath, ensure, ownerRef } from '../../src/core/schema-fragments.ts';
 
 export type ServiceType = 'simple' | 'exec' | 'forking' | 'oneshot' | 'notify';
 export type RestartPolicy = 'always' | 'on-failure' | 'no';
 
-export interface SystemdServiceDesired {
+export interface SystemdServiceDesired extends HealthAttributes {
   /** Unit name without ".service". */
   readonly name: string;
   readonly ensure?: 'present' | 'absent';
@@ -141,6 +142,8 @@ export const schema = {
       uniqueItems: true,
       description: 'Files whose change (by a resource of this playbook) restarts the service.',
     },
+    health: healthSchema,
+    verify: verifySchema,
   },
 } as const;
 
@@ -175,5 +178,6 @@ export function check(d: SystemdServiceDesired): { attribute: string; message: s
   for (const [attribute, value] of strings) {
     if (!value.isWellFormed()) problems.push({ attribute, message: 'the value is not valid Unicode (lone surrogate)' });
   }
+  problems.push(...checkHealth(d, s.present && s.state === 'running'));
   return problems;
 }

@@ -40,6 +40,7 @@ addFleetOptions(
     .option('--json', 'print the plan as JSON (schemas/plan.schema.json)')
     .option('-o, --out <file>', 'save the plan for `provision apply FILE`')
     .option('--detailed-exitcode', 'exit 0 without changes, 2 with changes, 1 on errors')
+    .option('--check-health', 'also run the services\' health checks (read-only); a failed check is an error of its host')
     .option('--report <format=file>', REPORT_HELP, collectReport)
     .option('--shard <k/n>', SHARD_HELP, shardOption),
 ).action(async (playbook: string, opts: Omit<PlanOptions, 'playbook'>) => {

@@ -41,12 +41,27 @@ function changeLines(c: PlannedChange, action: ResourcePlan['action'], s: Style)
 
 const SYMBOL = { create: '+', update: '~', delete: '-', refresh: '~', none: ' ' } as const;
 
+/** Health check results: failures with their evidence, passes counted. */
+export function renderHealth(plan: HostPlan, s: Style): string[] {
+  const results = plan.health ?? [];
+  if (results.length === 0) return [];
+  const lines: string[] = [];
+  for (const r of results.filter((x) => !x.ok)) {
+    const [first = '', ...rest] = r.evidence.split('\n');
+    lines.push(`  ${s.red('✗ health')} ${r.resource} ${r.check}: ${r.target}`, `      ${first}${r.attempts > 1 ? s.dim(` (${r.attempts} attempts)`) : ''}`, ...rest.map((l) => `        ${l}`));
+  }
+  const passed = results.filter((x) => x.ok).length;
+  if (passed > 0) lines.push(`  ${s.green('✓ health')} ${passed} of ${results.length} check${results.length === 1 ? '' : 's'} passed`);
+  return lines;
+}
+
 export function renderHostPlan(plan: HostPlan, s: Style): string[] {
   const lines = [s.bold(`host ${plan.host}${plan.address !== plan.host ? ` (${plan.address})` : ''}`)];
   if (plan.not_attempted) {
     lines.push(`  ${s.yellow('not attempted')}: ${plan.not_attempted.reason}`);
     return lines;
   }
+  lines.push(...renderHealth(plan, s));
   if (plan.error) {
     lines.push(`  ${s.red('! error')}${plan.error.phase ? ` (${plan.error.phase})` : ''}${plan.error.resource ? ` in ${plan.error.resource}` : ''}: ${plan.error.message}`);
     if (plan.error.hint) lines.push(`    hint: ${plan.error.hint}`);

@@ -3,6 +3,8 @@
  * attribute-level changes and the module interface. Nothing here touches a host.
  */
 
+import type { ServiceHealth } from './health.ts';
+
 export type Os = 'linux' | 'windows';
 
 /** JSON-compatible data: the only shape current state, plans and reports are made of. */
@@ -131,6 +133,8 @@ export interface Module<D, C> {
    * leaves the playbook. Modules without it cannot be pruned (the plan says so).
    */
   removal?(desired: D): D;
+  /** Health checks and restart verification the engine runs after apply (services); null when there are none. */
+  health?(desired: D): ServiceHealth | null;
   /** Commands run when a resource this one watches (notify edge) changes, given its own planned diff. */
   refresh?(desired: D, current: C, ownDiff: DiffResult): { reason: string; commands: readonly HostCommand[] } | null;
   /**

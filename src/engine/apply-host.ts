@@ -2,11 +2,13 @@
  * Converging one host: take its lock and read it again (refusing a stale plan) in one round
  * trip, run every change in dependency order in one batched script that stops at the first
  * failure (the ledger written before and after the changes), then read a third time to prove
- * convergence, releasing the lock in the same round trip.
+ * convergence, releasing the lock in the same round trip, and run the services' health checks
+ * (health.ts).
  */
 import type { HostWork } from '../config/playbook.ts';
 import type { Transport } from '../transport/transport.ts';
 import { HostError } from './errors.ts';
+import { hasHealthChecks, offsetStep, offsetsFrom, runHealth, withHealth, type HealthOptions } from './health.ts';
 import { canonicalJson } from '../core/json.ts';
 import { hostStateFor, planSnapshot, readSnapshot } from './host-snapshot.ts';
 import type { LockHolder } from './host-state.ts';
@@ -23,7 +25,7 @@ export interface ApplyResult {
   readonly applied: readonly string[];
 }
 
-export type ApplyEvent = { type: 'reading' } | { type: 'applying'; resources: number } | { type: 'verifying' };
+export type ApplyEvent = { type: 'reading' } | { type: 'applying'; resources: number } | { type: 'verifying' } | { type: 'checking health' };
 
 function reviewed(r: ResourcePlan): unknown {
   return { action: r.action, changes: r.changes, refresh: r.refresh ?? null };
@@ -90,7 +92,7 @@ export async function applyHost(transport: Transport, work: HostWork, options: A
       const write = ledgerDiffers(snapshot.ledger, ledger) ? [{ id: 'ledger', command: scripts.writeLedger(serialiseLedger(ledger)) }] : [];
       await finish(transport, work, [...write, release]);
       locked = false;
-      return { plan, applied: [] };
+      return { plan: await checkHealth(transport, work, plan, {}, options.onEvent), applied: [] };
     }
     if (options.stop?.aborted) throw interrupted(host, 'after reading the host; nothing was changed');
 
@@ -101,7 +103,9 @@ export async function applyHost(transport: Transport, work: HostWork, options: A
     const owedNow = steps.filter((s) => s.refreshFrom < s.commands.length).map((s) => ({ address: s.address, since: holder.since, by: s.refreshBy }));
     const intent = ledgerAfter(new Set(), mergePending(snapshot.ledger.pending_refresh.filter((p) => inPlaybook.has(p.address)), owedNow));
     const done = ledgerAfter(new Set(steps.map((s) => s.address)), []);
+    const offsets = offsetStep(work);
     const scriptSteps: HostStep[] = [
+      ...(offsets ? [offsets] : []),
       { id: 'intent', command: scripts.writeLedger(serialiseLedger(intent)) },
       ...steps.flatMap((s, i) => s.commands.map((command, j) => ({ id: `r${i}.${j}`, command }))),
       { id: 'done', command: scripts.writeLedger(serialiseLedger(done)) },
@@ -151,7 +155,7 @@ export async function applyHost(transport: Transport, work: HostWork, options: A
       const what = left.map((s) => `${s.resource.address} (${s.diff.status === 'change' ? s.diff.changes.map((c) => c.attribute).join(', ') : ''})`).join('; ');
       throw new HostError(host, `did not converge: ${what} still differ after apply`, { resource: left[0]?.resource.address, phase: 'verify', hint: 'something on the host reverts or rejects the change; check the resource by hand' });
     }
-    return { plan, applied };
+    return { plan: await checkHealth(transport, work, plan, { verifyRestart: new Set(applied), offsets: offsetsFrom(work, results) }, options.onEvent), applied };
   } finally {
     if (locked) await finish(transport, work, [release]).catch(() => undefined);
   }
@@ -164,4 +168,10 @@ async function finish(transport: Transport, work: HostWork, steps: HostStep[]): 
     const r = results.get(s.id);
     if (!r || r.code !== 0) throw new HostError(work.host.name, `${s.command.label} failed${r ? `: ${r.stderr.toString('utf8').trim()}` : ''}`, { phase: 'apply', hint: 'log in as root or set become: true' });
   }
+}
+
+async function checkHealth(transport: Transport, work: HostWork, plan: HostPlan, options: HealthOptions, onEvent?: (e: ApplyEvent) => void): Promise<HostPlan> {
+  if (!hasHealthChecks(work)) return plan;
+  onEvent?.({ type: 'checking health' });
+  return withHealth(plan, await runHealth(transport, work, options));
 }

@@ -4,7 +4,7 @@ export class HostError extends Error {
   constructor(
     readonly host: string,
     message: string,
-    readonly options: { readonly resource?: string; readonly hint?: string; readonly phase?: 'connect' | 'read' | 'apply' | 'verify' | 'stale' | 'lock' | 'timeout' | 'interrupted' } = {},
+    readonly options: { readonly resource?: string; readonly hint?: string; readonly phase?: 'connect' | 'read' | 'apply' | 'verify' | 'stale' | 'lock' | 'timeout' | 'interrupted' | 'health' } = {},
   ) {
     super(message);
   }

@@ -13,6 +13,7 @@ import type { Transport } from '../transport/transport.ts';
 import { ConnectionError } from '../transport/transport.ts';
 import { applyHost, type ApplyEvent } from './apply-host.ts';
 import { HostError } from './errors.ts';
+import { runHealth, withHealth } from './health.ts';
 import { planSnapshot, readSnapshot } from './host-snapshot.ts';
 import type { LockHolder } from './host-state.ts';
 import { DEFAULT_RETRY_POLICY, withRetries, type RetryPolicy } from './retry.ts';
@@ -47,6 +48,8 @@ export interface FleetOptions {
   readonly hostTimeoutMs?: number;
   /** Aborted on Ctrl-C: no new host or batch starts, each host finishes the step in flight. */
   readonly stop?: AbortSignal;
+  /** plan: also run the services' health checks (read-only). */
+  readonly checkHealth?: boolean;
 }
 
 export interface ApplyFleetOptions extends FleetOptions {
@@ -160,7 +163,11 @@ export async function planFleet(config: Configuration, options: FleetOptions & {
   const results = await pool(
     config.hosts,
     options.forks,
-    (work) => withHost(work, options, async (t) => ({ plan: planSnapshot(work, await readSnapshot(t, work), options.prune === true).plan })),
+    (work) =>
+      withHost(work, options, async (t) => {
+        const plan = planSnapshot(work, await readSnapshot(t, work), options.prune === true).plan;
+        return { plan: options.checkHealth ? withHealth(plan, await runHealth(t, work, { phase: 'read' })) : plan };
+      }),
     options.stop,
   );
   return results.map((o, i) => o ?? notAttempted(config.hosts[i] as HostWork, INTERRUPTED, options));

@@ -5,6 +5,7 @@
  */
 import type { HostWork } from '../config/playbook.ts';
 import type { DiffResult, HostCommand } from '../core/types.ts';
+import type { HealthResult } from './health.ts';
 import type { PendingRefresh } from './ledger.ts';
 import type { HostState } from './read-host.ts';
 import { redactChange, type PlannedChange } from './redact.ts';
@@ -48,6 +49,8 @@ export interface HostPlan {
   /** Set when the run never started on this host (a rolling apply stopped, or Ctrl-C). */
   readonly not_attempted?: { readonly reason: string };
   readonly resources: readonly ResourcePlan[];
+  /** Results of health checks (after apply, or plan --check-health). */
+  readonly health?: readonly HealthResult[];
 }
 
 /** What apply runs for one resource, in order: its own commands, then from `refreshFrom` on its refresh. */

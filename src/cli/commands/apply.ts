@@ -6,7 +6,7 @@ import { hasChanges, type HostPlan } from '../../engine/plan.ts';
 import { fleetOptionsOf, type FleetFlags, type RolloutFlags } from '../fleet-options.ts';
 import { INTERRUPTED_EXIT, interruptOnCtrlC } from '../interrupt.ts';
 import { withProgress } from '../progress.ts';
-import { renderHostPlan, renderSummary } from '../render-plan.ts';
+import { renderHealth, renderHostPlan, renderSummary } from '../render-plan.ts';
 import { defaultTransport, loadOrReport, styleFor } from './shared.ts';
 
 export interface ApplyOptions extends FleetFlags, RolloutFlags {
@@ -113,7 +113,8 @@ export async function runApply(opts: ApplyOptions): Promise<number> {
   const lines: string[] = [''];
   for (const o of outcomes) {
     if (o.plan.error) lines.push(...renderHostPlan(o.plan, s), '');
-    else if (o.applied && o.applied.length > 0) lines.push(`${s.bold(`host ${o.plan.host}`)}: ${o.applied.length} resource(s) changed and verified: ${o.applied.join(', ')}`);
+    else if (o.applied && o.applied.length > 0) lines.push(`${s.bold(`host ${o.plan.host}`)}: ${o.applied.length} resource(s) changed and verified: ${o.applied.join(', ')}`, ...renderHealth(o.plan, s));
+    else if (o.plan.health) lines.push(`${s.bold(`host ${o.plan.host}`)}: no changes`, ...renderHealth(o.plan, s));
   }
   lines.push(renderSummary(summarise(plans), plans, 'Applied', s));
   say(lines.join('\n'));

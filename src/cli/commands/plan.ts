@@ -22,6 +22,7 @@ export interface PlanOptions extends FleetFlags {
   detailedExitcode?: boolean;
   report?: readonly ReportTarget[];
   shard?: Shard;
+  checkHealth?: boolean;
 }
 
 export async function runPlan(opts: PlanOptions): Promise<number> {
@@ -32,7 +33,7 @@ export async function runPlan(opts: PlanOptions): Promise<number> {
   const mode = process.stderr.isTTY && !opts.json ? 'live' : 'off';
   const interrupt = interruptOnCtrlC();
   const outcomes = await withProgress(hosts, mode, 'plan', (onEvent) =>
-    planFleet(config, { ...fleetOptionsOf(opts), transportFor: defaultTransport, onEvent, stop: interrupt.signal, prune: opts.prune === true }),
+    planFleet(config, { ...fleetOptionsOf(opts), transportFor: defaultTransport, onEvent, stop: interrupt.signal, prune: opts.prune === true, checkHealth: opts.checkHealth === true }),
   ).finally(() => interrupt.dispose());
   const doc = planDocument(outcomes, {
     playbook: config.playbookFile,
