@@ -1,9 +1,16 @@
 /** `service`: the common model every autostart method is driven by, its schema, defaults and checks. */
 import { absolutePath, ensure, ownerRef } from '../../src/core/schema-fragments.ts';
 import { schema as systemdSchema } from '../systemd_service/schema.ts';
+import { windowsChecks } from './windows/check.ts';
+import { windowsPath, windowsSchema, type WindowsDesired } from './windows/schema.ts';
 
-export type Method = 'systemd' | 'sysv' | 'cron-reboot' | 'supervisor';
-export const METHODS: readonly Method[] = ['systemd', 'sysv', 'cron-reboot', 'supervisor'];
+export type LinuxMethod = 'systemd' | 'sysv' | 'cron-reboot' | 'supervisor';
+export type WindowsMethod = 'windows-service' | 'nssm' | 'scheduled-task';
+export type Method = LinuxMethod | WindowsMethod;
+export const LINUX_METHODS: readonly LinuxMethod[] = ['systemd', 'sysv', 'cron-reboot', 'supervisor'];
+export const WINDOWS_METHODS: readonly WindowsMethod[] = ['windows-service', 'nssm', 'scheduled-task'];
+export const METHODS: readonly Method[] = [...LINUX_METHODS, ...WINDOWS_METHODS];
+export const isWindowsMethod = (m: Method): m is WindowsMethod => (WINDOWS_METHODS as readonly string[]).includes(m);
 export type Policy = 'always' | 'on-failure' | 'never';
 
 export interface ServiceDesired {
@@ -32,6 +39,7 @@ export interface ServiceDesired {
   readonly numprocs?: number;
   readonly reads?: readonly string[];
   readonly writes?: readonly string[];
+  readonly windows?: WindowsDesired;
 }
 
 /** The desired state with defaults filled in. */
@@ -86,7 +94,10 @@ export const schema = {
       items: { type: 'string', pattern: '^[^\\x00]*$' },
       description: 'The program (an absolute path) and its arguments, one list element per argument: no shell, no word splitting.',
     },
-    working_directory: { ...systemdSchema.properties.working_directory, description: 'Working directory of the program; the directory resource of that path is an automatic dependency.' },
+    working_directory: {
+      anyOf: [systemdSchema.properties.working_directory, windowsPath],
+      description: 'Working directory of the program (Windows: a path like C:\\app, methods nssm and scheduled-task); the directory resource of that path is an automatic dependency.',
+    },
     environment: {
       ...systemdSchema.properties.environment,
       description: 'Environment variables. Values from {{env "X"}} are secrets: redacted in plans, kept in root-only files (a 0600 env file for systemd, a 0640 root:<group> spec file for sysv/cron-reboot, a 0600 program file for supervisor).',
@@ -98,7 +109,7 @@ export const schema = {
       additionalProperties: false,
       properties: {
         destination: { type: 'string', enum: ['journal', 'files'], default: 'journal', description: 'journal (default) or files (stdout.log and stderr.log in log.directory).' },
-        directory: { ...absolutePath, description: 'Directory of the log files (default /var/log/<name>), created owned by the run account.' },
+        directory: { anyOf: [absolutePath, windowsPath], description: 'Directory of the log files (default /var/log/<name>; on Windows (nssm) C:\\ProgramData\\<name>\\logs), created owned by the run account.' },
       },
       description: 'Where stdout and stderr go.',
     },
@@ -137,7 +148,7 @@ export const schema = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        method: { type: 'string', enum: [...METHODS], default: 'systemd', description: 'How the service starts at boot. Changing it removes the old registration and creates the new one in one plan.' },
+        method: { type: 'string', enum: [...METHODS], default: 'systemd', description: 'How the service starts at boot: systemd, sysv, cron-reboot, supervisor (Linux) or windows-service (the Service Control Manager), nssm, scheduled-task (Windows; settings under `windows`). Changing it removes the old registration and creates the new one in one plan.' },
       },
       description: 'How the service is started at boot.',
     },
@@ -156,6 +167,7 @@ export const schema = {
     numprocs: { type: 'integer', minimum: 1, maximum: 100, default: 1, description: 'Number of processes (method supervisor only: numprocs with process_name %(program_name)s_%(process_num)d).' },
     reads: { type: 'array', items: absolutePath, uniqueItems: true, description: 'Files or directories the service reads: dependencies whose change restarts it.' },
     writes: { type: 'array', items: absolutePath, uniqueItems: true, description: 'Files or directories the service writes: dependencies whose change restarts it.' },
+    windows: windowsSchema,
   },
 } as const;
 
@@ -206,7 +218,11 @@ export function check(d: ServiceDesired): Problem[] {
   const problems: Problem[] = [];
   const program = d.command?.[0];
   if (s.present && program === undefined) problems.push({ attribute: 'command', message: 'command is required unless ensure is absent' });
-  if (program !== undefined && !PROGRAM.test(program)) {
+  const windows = isWindowsMethod(s.method);
+  if (program !== undefined && windows && !new RegExp(windowsPath.pattern).test(program)) {
+    problems.push({ attribute: 'command.0', message: `the program ${JSON.stringify(program)} is not an absolute Windows path`, hint: 'give the full path, e.g. C:\\Program Files\\App\\app.exe' });
+  }
+  if (program !== undefined && !windows && !PROGRAM.test(program)) {
     problems.push({ attribute: 'command.0', message: `the program ${JSON.stringify(program)} is not an absolute, normalised path`, hint: 'give the full path, e.g. /usr/bin/python3' });
   }
   const b = d.restart?.backoff;
@@ -215,5 +231,7 @@ export function check(d: ServiceDesired): Problem[] {
     if (!value.isWellFormed()) problems.push({ attribute, message: 'the value is not valid Unicode (lone surrogate)' });
   }
   if (s.present) problems.push(...methodLimits(d, s));
+  if (windows) problems.push(...windowsChecks(d, s));
+  else if (d.windows !== undefined) problems.push({ attribute: 'windows', message: `windows settings have no effect with method ${s.method}`, hint: 'use autostart.method windows-service, nssm or scheduled-task, or remove windows' });
   return problems;
 }
