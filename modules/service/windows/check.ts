@@ -26,7 +26,8 @@ export function windowsChecks(d: ServiceDesired, s: Settings): Problem[] {
     if (w.sid_type !== undefined) refuse('windows.sid_type', `sid_type needs method windows-service, not ${m}`, 'remove windows.sid_type');
   }
   if (m !== 'nssm' && w.nssm !== undefined) refuse('windows.nssm', `windows.nssm has no effect with method ${m}`, 'remove windows.nssm');
-  if (m !== 'scheduled-task' && w.task !== undefined) refuse('windows.task', `windows.task has no effect with method ${m}`, 'remove windows.task');
+  // task.path may stay: it tells the read where a task left by a switch of method is.
+  if (m !== 'scheduled-task' && w.task !== undefined && Object.keys(w.task).some((k) => k !== 'path')) refuse('windows.task', `only windows.task.path is used with method ${m} (to find a task left from method scheduled-task)`, 'keep only windows.task.path');
   if (m === 'scheduled-task') {
     for (const a of ['display_name', 'start_mode', 'dependencies'] as const) if (w[a] !== undefined) refuse(`windows.${a}`, `${a} belongs to the Service Control Manager, not to method scheduled-task`, `remove windows.${a}`);
     if (w.task?.group !== undefined && w.account !== undefined) refuse('windows.task.group', 'a task runs for a group or for an account, not both', 'remove windows.account or windows.task.group');

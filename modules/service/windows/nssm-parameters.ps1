@@ -1,8 +1,10 @@
 # Write NSSM's parameters where NSSM reads them (the service's Parameters key), typed: what
 # `nssm set` does, without the values passing through a command line.
 # Input: name, set [{name, kind (ExpandString|DWord|MultiString), value}], remove [names],
-# exit {Default: action, <code>: action}.
+# exit {Default: action, <code>: action}, log_directory (created when missing: NSSM opens the files
+# but does not create their folder).
 $name = [string]$in.name
+if ($null -ne $in.log_directory) { [IO.Directory]::CreateDirectory([string]$in.log_directory) | Out-Null }
 $key = [Microsoft.Win32.Registry]::LocalMachine.OpenSubKey('SYSTEM\CurrentControlSet\Services\' + $name + '\Parameters', $true)
 if ($null -eq $key) { throw ('service ' + $name + ' has no NSSM Parameters key: it is not an NSSM service') }
 try {

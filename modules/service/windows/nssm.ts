@@ -148,13 +148,15 @@ export const nssmDriver: WindowsDriver = {
     if (r === null) commands.push(psCommand('service/windows/nssm-install', { name: d.name, nssm: d.windows?.nssm?.executable ?? NSSM, application: d.command?.[0] ?? '' }, `install NSSM service ${d.name}`));
     const params = nssmParams(d);
     const paramsChanged = r === null || changed(changes, 'command', 'working_directory', 'restart', 'environment', 'log', 'windows.nssm');
-    if (paramsChanged) commands.push(psCommand('service/windows/nssm-parameters', { name: d.name, set: params.set.map((p) => ({ ...p })), remove: params.remove, exit: params.exit }, `set NSSM parameters of ${d.name}`));
+    const logDirectory = settings(d).log === 'files' ? d.log?.directory ?? defaultLogDirectory(d.name) : null;
+    if (paramsChanged) commands.push(psCommand('service/windows/nssm-parameters', { name: d.name, set: params.set.map((p) => ({ ...p })), remove: params.remove, exit: params.exit, log_directory: logDirectory }, `set NSSM parameters of ${d.name}`));
     const config = scmConfigInput(d, changes);
     if (Object.keys(config).length > 0) commands.push(psCommand('service/windows/scm-configure', { name: d.name, ...config }, `configure service ${d.name}`));
     const running = r !== null && scmRunning(r.scm);
     const want = settings(d).state;
-    const configChanged = changes.some((ch) => ch.attribute !== 'state');
-    if (changed(changes, 'state') || (running && want === 'running' && configChanged)) {
+    // NSSM reads its parameters when the service starts (AppExit when the program exits).
+    const needsRestart = changed(changes, 'command', 'working_directory', 'environment', 'log', 'windows.nssm', 'restart.delay_ms', 'restart.throttle_ms', 'windows.account', 'windows.password');
+    if (changed(changes, 'state') || (running && want === 'running' && needsRestart)) {
       commands.push(scmState(d, running && want === 'running', `${want === 'running' ? (running ? 'restart' : 'start') : 'stop'} service ${d.name}`));
     }
     return commands;

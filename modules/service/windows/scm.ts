@@ -85,11 +85,11 @@ export const scmDriver: WindowsDriver = {
       config['failure'] = { reset: r.reset, actions: scActionsArg(r.actions), on_non_crash: r.on_non_crash };
     }
     if (Object.keys(config).length > 0) commands.push(psCommand('service/windows/scm-configure', { name: d.name, ...config }, `configure service ${d.name}`));
-    const configChanged = changes.some((ch) => ch.attribute !== 'state');
     const running = scm !== null && scmRunning(scm);
     const want = settings(d).state;
     // A running service picks up a new binary path, account or privileges only when it restarts.
-    if (changed(changes, 'state') || (running && want === 'running' && configChanged)) {
+    const needsRestart = changed(changes, 'command', 'windows.account', 'windows.password', 'windows.required_privileges', 'windows.sid_type');
+    if (changed(changes, 'state') || (running && want === 'running' && needsRestart)) {
       commands.push(scmState(d, running && want === 'running', `${want === 'running' ? (running ? 'restart' : 'start') : 'stop'} service ${d.name}`));
     }
     return commands;
