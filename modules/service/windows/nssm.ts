@@ -29,7 +29,7 @@ interface Param {
 }
 
 /** The Parameters values the resource wants; absent ones (no log files) are removed. */
-export function nssmParams(d: ServiceDesired): { set: Param[]; remove: string[]; exit: Record<string, string> } {
+export function nssmParams(d: ServiceDesired): { set: Param[]; remove: string[]; exit: Record<string, string>; arguments: string[] } {
   const s = settings(d);
   const w = d.windows ?? {};
   const [program = '', ...args] = d.command ?? [];
@@ -57,7 +57,7 @@ export function nssmParams(d: ServiceDesired): { set: Param[]; remove: string[];
       { name: 'AppRotateBytes', kind: 'DWord', value: rot.bytes ?? 0 },
     );
   } else remove.push('AppStdout', 'AppStderr', 'AppRotateFiles', 'AppRotateOnline', 'AppRotateSeconds', 'AppRotateBytes');
-  return { set, remove, exit: { ...r.exit } };
+  return { set, remove, exit: { ...r.exit }, arguments: args };
 }
 
 /** The attribute names the plan shows for NSSM parameters. */
@@ -149,7 +149,7 @@ export const nssmDriver: WindowsDriver = {
     const params = nssmParams(d);
     const paramsChanged = r === null || changed(changes, 'command', 'working_directory', 'restart', 'environment', 'log', 'windows.nssm');
     const logDirectory = settings(d).log === 'files' ? d.log?.directory ?? defaultLogDirectory(d.name) : null;
-    if (paramsChanged) commands.push(psCommand('service/windows/nssm-parameters', { name: d.name, set: params.set.map((p) => ({ ...p })), remove: params.remove, exit: params.exit, log_directory: logDirectory }, `set NSSM parameters of ${d.name}`));
+    if (paramsChanged) commands.push(psCommand('service/windows/nssm-parameters', { name: d.name, arguments: params.arguments, set: params.set.filter((p) => p.name !== 'AppParameters').map((p) => ({ ...p })), remove: params.remove, exit: params.exit, log_directory: logDirectory }, `set NSSM parameters of ${d.name}`));
     const config = scmConfigInput(d, changes);
     if (Object.keys(config).length > 0) commands.push(psCommand('service/windows/scm-configure', { name: d.name, ...config }, `configure service ${d.name}`));
     const running = r !== null && scmRunning(r.scm);

@@ -1,8 +1,33 @@
 # Configure an existing service through the SCM: only the fields present in the input change.
-# Input: name; optional binary_path, display_name, description, start (auto|delayed-auto|demand|
+# Input: name; optional argv (program and arguments), display_name, description, start (auto|delayed-auto|demand|
 # disabled), dependencies, account {name, password}, required_privileges, sid_type,
 # failure {reset, actions, on_non_crash}. The password is input data only: it goes to
 # Win32_Service.Change, never onto a command line.
+# Arguments are quoted here, on the host, by the rules of CommandLineToArgvW (command-line.ts
+# holds the same rules for comparing), so they travel as data.
+$quote = {
+  param([string]$a)
+  if ($a -ne '' -and $a -notmatch '[\s"]') { return $a }
+  $out = '"'
+  $slashes = 0
+  foreach ($ch in $a.ToCharArray()) {
+    if ($ch -eq '\') {
+      $slashes++
+      continue
+    }
+    if ($ch -eq '"') {
+      $out += ('\' * ($slashes * 2 + 1)) + '"'
+    } else {
+      $out += ('\' * $slashes) + $ch
+    }
+    $slashes = 0
+  }
+  return $out + ('\' * ($slashes * 2)) + '"'
+}
+$joinArgs = {
+  param($list)
+  return ((@($list) | Where-Object { $null -ne $_ } | ForEach-Object { & $quote ([string]$_) }) -join ' ')
+}
 $name = [string]$in.name
 $sc = {
   param([string[]]$argv)
@@ -17,8 +42,9 @@ $change = {
   if ($r.ReturnValue -ne 0) { throw ('changing the ' + $what + ' of service ' + $name + ' failed: Win32_Service.Change returned ' + $r.ReturnValue) }
 }
 $done = @()
-if ($null -ne $in.binary_path) {
-  & $change @{ PathName = [string]$in.binary_path } 'binary path'
+if ($null -ne $in.argv) {
+  $binaryPath = ('"' + [string]@($in.argv)[0] + '" ' + (& $joinArgs @($in.argv | Select-Object -Skip 1))).TrimEnd()
+  & $change @{ PathName = $binaryPath } 'binary path'
   $done += 'binary_path'
 }
 if ($null -ne $in.display_name) {

@@ -6,7 +6,7 @@
 import { psCommand } from '../../../src/core/powershell-script.ts';
 import type { AttributeChange, PowerShellCommand } from '../../../src/core/types.ts';
 import { settings, type ServiceDesired } from '../schema.ts';
-import { windowsCommandLine, sameCommand, splitWindowsCommandLine } from './command-line.ts';
+import { sameCommand, splitWindowsCommandLine } from './command-line.ts';
 import { changed, type WindowsDriver } from './driver.ts';
 import type { ScmState, WindowsServiceCurrent } from './read.ts';
 import { actionsText, decodeFailureActions, normaliseActions, scActionsArg, scmRecovery, type ScmRecovery } from './recovery.ts';
@@ -74,10 +74,11 @@ export const scmDriver: WindowsDriver = {
     const scm = own(c);
     const w = d.windows ?? {};
     const commands: PowerShellCommand[] = [];
-    const binaryPath = windowsCommandLine(d.command ?? []);
-    if (scm === null) commands.push(psCommand('service/windows/scm-install', { name: d.name, binary_path: binaryPath, display_name: w.display_name ?? d.name }, `create service ${d.name}`));
+    // The host quotes the command line (scm-install/scm-configure): the arguments travel as data.
+    const argv = [...(d.command ?? [])];
+    if (scm === null) commands.push(psCommand('service/windows/scm-install', { name: d.name, argv, display_name: w.display_name ?? d.name }, `create service ${d.name}`));
     const config = scmConfigInput(d, changes);
-    if (scm !== null && changed(changes, 'command')) config['binary_path'] = binaryPath;
+    if (scm !== null && changed(changes, 'command')) config['argv'] = argv;
     if (changed(changes, 'windows.required_privileges')) config['required_privileges'] = [...(w.required_privileges ?? [])];
     if (changed(changes, 'windows.sid_type') && w.sid_type !== undefined) config['sid_type'] = SID_TYPES.includes(w.sid_type) ? w.sid_type : 'none';
     if (changed(changes, 'restart')) {

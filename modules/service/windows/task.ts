@@ -139,7 +139,8 @@ export const taskDriver: WindowsDriver = {
   apply(d, c, changes) {
     const commands: PowerShellCommand[] = [];
     if (c.task === null || changes.some((ch) => ch.attribute !== 'state')) {
-      commands.push(psCommand('service/windows/task-register', { ...taskSpec(d), password: d.windows?.password ?? null }, `register scheduled task ${taskPath(d)}${d.name}`));
+      // The host quotes the arguments (task-register): they travel as a list.
+      commands.push(psCommand('service/windows/task-register', { ...taskSpec(d), arguments: (d.command ?? []).slice(1), password: d.windows?.password ?? null }, `register scheduled task ${taskPath(d)}${d.name}`));
     }
     if (changed(changes, 'state') && d.state !== undefined) commands.push(psCommand('service/windows/task-state', { name: d.name, path: taskPath(d), state: d.state }, `${d.state === 'running' ? 'start' : 'stop'} scheduled task ${d.name}`));
     return commands;

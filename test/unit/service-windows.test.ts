@@ -1,0 +1,178 @@
+/**
+ * The pure parts of the Windows service methods: the FailureActions binary, durations, Windows
+ * command-line quoting, SIDs, the restart policy mapped to SCM recovery, NSSM AppExit and task
+ * restarts, and the checks that refuse what a method cannot do.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { check, type ServiceDesired } from '../../modules/service/schema.ts';
+import { quoteWindowsArg, sameCommand, splitWindowsArgs, splitWindowsCommandLine, windowsCommandLine } from '../../modules/service/windows/command-line.ts';
+import { durationSeconds, isoDuration, sameDuration } from '../../modules/service/windows/duration.ts';
+import { windowsEdges } from '../../modules/service/windows/edges.ts';
+import { decodeFailureActions, encodeFailureActions, normaliseActions, nssmRestart, scmRecovery, taskRestart } from '../../modules/service/windows/recovery.ts';
+import { accountKind, knownSid, sameAccount, serviceSid } from '../../modules/service/windows/sid.ts';
+
+const base: ServiceDesired = { name: 'demo', command: ['C:\\Program Files\\Demo\\demo.exe', '--port', '8080'], autostart: { method: 'windows-service' } };
+
+describe('FailureActions (REG_BINARY)', () => {
+  test('decodes the layout sc.exe failure writes: reset, two unused slots, count, offset 0x14, {type, delay} pairs', () => {
+    // sc.exe failure demo reset= 86400 actions= restart/5000/restart/30000/none/0, as read from the registry.
+    const hex = '80510100' + '00000000' + '00000000' + '03000000' + '14000000' + '01000000' + '88130000' + '01000000' + '30750000' + '00000000' + '00000000';
+    const fa = decodeFailureActions(Buffer.from(hex, 'hex'));
+    assert.deepEqual(fa, { reset: 86400, actions: [{ type: 'restart', delay: 5000 }, { type: 'restart', delay: 30000 }, { type: 'none', delay: 0 }] });
+    assert.equal(encodeFailureActions(fa.reset, fa.actions).toString('hex'), hex);
+  });
+
+  test('reboot and run-command actions keep their type; truncated data is an error', () => {
+    const b = encodeFailureActions(60, [{ type: 'reboot', delay: 1000 }, { type: 'run', delay: 0 }]);
+    assert.deepEqual(decodeFailureActions(b).actions.map((a) => a.type), ['reboot', 'run']);
+    assert.throws(() => decodeFailureActions(b.subarray(0, 24)), /announces 2 actions/);
+    assert.throws(() => decodeFailureActions(Buffer.alloc(8)), /shorter than its 20-byte header/);
+  });
+
+  test('[] and a list of only "none" are the same (no recovery)', () => {
+    assert.deepEqual(normaliseActions([{ type: 'none', delay: 500 }]), []);
+    assert.deepEqual(normaliseActions([{ type: 'restart', delay: 1000 }, { type: 'none', delay: 7 }]), [{ type: 'restart', delay: 1000 }, { type: 'none', delay: 0 }]);
+  });
+});
+
+describe('restart policy mappings', () => {
+  test('SCM: on-failure restarts after the delay, the last action repeating, a one-day reset, non-crash failures count', () => {
+    assert.deepEqual(scmRecovery({ ...base, restart: { policy: 'on-failure', delay: 10 } }), {
+      reset: 86400,
+      actions: [{ type: 'restart', delay: 10000 }, { type: 'restart', delay: 10000 }, { type: 'restart', delay: 10000 }],
+      on_non_crash: true,
+    });
+  });
+
+  test('SCM: always maps like on-failure (validate refuses or warns); never clears everything', () => {
+    assert.deepEqual(scmRecovery({ ...base, restart: { policy: 'always', delay: 1 } }).actions.length, 3);
+    assert.deepEqual(scmRecovery({ ...base, restart: { policy: 'never' } }), { reset: 0, actions: [], on_non_crash: false });
+  });
+
+  test('SCM: backoff doubles up to max_delay; start_limit ends with "none" after burst restarts within the interval', () => {
+    const r = scmRecovery({ ...base, restart: { policy: 'on-failure', delay: 5, backoff: { max_delay: 60 } } });
+    assert.deepEqual(r.actions.map((a) => a.delay), [5000, 10000, 20000, 40000, 60000]);
+    const l = scmRecovery({ ...base, restart: { policy: 'on-failure', delay: 2, start_limit: { burst: 3, interval: 600 } } });
+    assert.deepEqual(l, { reset: 600, actions: [{ type: 'restart', delay: 2000 }, { type: 'restart', delay: 2000 }, { type: 'restart', delay: 2000 }, { type: 'none', delay: 0 }], on_non_crash: true });
+  });
+
+  test('NSSM: AppExit per policy, per-code overrides, AppRestartDelay in ms, AppThrottle from backoff', () => {
+    assert.deepEqual(nssmRestart({ ...base, restart: { policy: 'always' } }).exit, { Default: 'Restart' });
+    assert.deepEqual(nssmRestart({ ...base, restart: { policy: 'on-failure' } }).exit, { Default: 'Restart', '0': 'Exit' });
+    assert.deepEqual(nssmRestart({ ...base, restart: { policy: 'never' } }).exit, { Default: 'Exit' });
+    assert.deepEqual(nssmRestart({ ...base }, { '3': 'Suicide' }).exit, { Default: 'Restart', '0': 'Exit', '3': 'Suicide' });
+    assert.equal(nssmRestart({ ...base, restart: { delay: 2.5 } }).restart_delay, 2500);
+    assert.equal(nssmRestart({ ...base }).throttle, 1500);
+    assert.equal(nssmRestart({ ...base, restart: { backoff: { max_delay: 30 }, allow_downgrade: true } }).throttle, 30000);
+  });
+
+  test('Task Scheduler: restart count from start_limit (default 3), interval at least a minute, never = none', () => {
+    assert.deepEqual(taskRestart({ ...base }), { count: 3, interval: 60 });
+    assert.deepEqual(taskRestart({ ...base, restart: { delay: 300, start_limit: { burst: 7, interval: 3600 } } }), { count: 7, interval: 300 });
+    assert.deepEqual(taskRestart({ ...base, restart: { policy: 'never' } }), { count: 0, interval: 0 });
+  });
+});
+
+describe('durations', () => {
+  test('ISO 8601, TimeSpan and seconds compare as one duration', () => {
+    assert.ok(sameDuration('PT30S', '00:00:30'));
+    assert.ok(sameDuration('PT30S', 30));
+    assert.ok(sameDuration('P1DT2H', '1.02:00:00'));
+    assert.ok(sameDuration('PT1H30M', 5400));
+    assert.ok(!sameDuration('PT30S', 'PT3M'));
+    assert.ok(sameDuration('', 'PT0S'));
+    assert.equal(durationSeconds('soon'), null);
+    assert.ok(!sameDuration('soon', 'soon'), 'an unreadable duration never equals anything');
+  });
+
+  test('seconds written back as Task Scheduler writes them', () => {
+    assert.equal(isoDuration(30), 'PT30S');
+    assert.equal(isoDuration(90), 'PT1M30S');
+    assert.equal(isoDuration(0), 'PT0S');
+    assert.equal(isoDuration(3 * 86400), 'P3D');
+    assert.equal(isoDuration(86400 + 7200), 'P1DT2H');
+  });
+});
+
+describe('Windows command lines (CommandLineToArgvW)', () => {
+  const tricky = ['plain', 'two words', '', 'a"b', 'trailing\\', 'C:\\Program Files\\x\\', 'back\\\\"slash', '\\\\server\\share', '日本語', '$(x)', "it's"];
+  test('every argument survives quoting and splitting', () => {
+    const line = windowsCommandLine(['C:\\Program Files\\Demo\\demo.exe', ...tricky]);
+    assert.deepEqual(splitWindowsCommandLine(line), ['C:\\Program Files\\Demo\\demo.exe', ...tricky]);
+    for (const a of tricky) assert.deepEqual(splitWindowsArgs(quoteWindowsArg(a)), [a], a);
+  });
+
+  test('the program is always quoted; an unquoted ImagePath still splits at the first blank', () => {
+    assert.equal(windowsCommandLine(['C:\\demo\\demo.exe', '--x']), '"C:\\demo\\demo.exe" --x');
+    assert.deepEqual(splitWindowsCommandLine('C:\\Windows\\System32\\svchost.exe -k netsvcs -p'), ['C:\\Windows\\System32\\svchost.exe', '-k', 'netsvcs', '-p']);
+  });
+
+  test('programs compare as paths (case, slashes), arguments exactly', () => {
+    assert.ok(sameCommand(['C:\\Demo\\demo.exe', '--x'], ['c:/demo/DEMO.EXE', '--x']));
+    assert.ok(!sameCommand(['C:\\Demo\\demo.exe', '--x'], ['C:\\Demo\\demo.exe', '--X']));
+  });
+});
+
+describe('accounts by SID', () => {
+  test('virtual account SIDs are computed like sc.exe showsid', () => {
+    // Well known: the TrustedInstaller service SID.
+    assert.equal(serviceSid('TrustedInstaller'), 'S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464');
+    assert.equal(knownSid('NT SERVICE\\trustedinstaller'), serviceSid('TrustedInstaller'));
+  });
+
+  test('built-in accounts in every spelling; others need the host', () => {
+    for (const n of ['LocalSystem', 'NT AUTHORITY\\SYSTEM', 'system']) assert.equal(knownSid(n), 'S-1-5-18');
+    for (const n of ['NT AUTHORITY\\LocalService', 'NT AUTHORITY\\LOCAL SERVICE', 'LocalService']) assert.equal(knownSid(n), 'S-1-5-19');
+    assert.equal(knownSid('NT Authority\\NetworkService'), 'S-1-5-20');
+    assert.equal(knownSid('s-1-5-32-544'), 'S-1-5-32-544');
+    assert.equal(knownSid('CONTOSO\\svc-app'), null);
+  });
+
+  test('same account when the SIDs match, whatever the names; by name only when a SID is unknown', () => {
+    assert.ok(sameAccount('LocalSystem', null, 'NT AUTHORITY\\SYSTEM', null));
+    assert.ok(sameAccount('.\\svc', 'S-1-5-21-1-2-3-1001', 'WIN-APP01\\svc', 'S-1-5-21-1-2-3-1001'));
+    assert.ok(!sameAccount('CONTOSO\\svc', 'S-1-5-21-1-2-3-1001', 'CONTOSO\\svc', 'S-1-5-21-1-2-3-1002'));
+    assert.ok(sameAccount('CONTOSO\\New', null, 'contoso\\new', null));
+  });
+
+  test('kinds: built-in, virtual, gMSA, user', () => {
+    assert.deepEqual(['LocalService', 'NT SERVICE\\demo', 'CONTOSO\\gmsa-demo$', '.\\svc'].map(accountKind), ['builtin', 'virtual', 'gmsa', 'user']);
+  });
+});
+
+describe('Windows checks and edges', () => {
+  const attrs = (d: ServiceDesired): string[] => check(d).map((p) => `${p.severity ?? 'error'}:${p.attribute}`);
+
+  test('a POSIX program, user/group, a user without password and environment under the SCM are refused', () => {
+    assert.deepEqual(attrs({ ...base, command: ['/usr/bin/demo'] }), ['error:command.0']);
+    assert.deepEqual(attrs({ ...base, user: 'demo' }), ['error:user']);
+    assert.deepEqual(attrs({ ...base, windows: { account: 'CONTOSO\\svc' } }), ['error:windows.account']);
+    assert.deepEqual(attrs({ ...base, windows: { account: 'NT SERVICE\\demo', password: 'x' } }), ['error:windows.password']);
+    assert.deepEqual(attrs({ ...base, environment: { A: 'b' } }), ['error:environment']);
+    assert.deepEqual(attrs({ ...base, autostart: { method: 'nssm' }, environment: { A: 'b' } }), []);
+  });
+
+  test('what a method cannot do is an error, or a warning with allow_downgrade', () => {
+    assert.deepEqual(attrs({ ...base, restart: { policy: 'always' } }), ['error:restart.policy']);
+    assert.deepEqual(attrs({ ...base, restart: { policy: 'always', allow_downgrade: true } }), ['warning:restart.policy']);
+    assert.deepEqual(attrs({ ...base, autostart: { method: 'scheduled-task' }, restart: { delay: 5 } }), ['error:restart.delay']);
+    assert.deepEqual(attrs({ ...base, autostart: { method: 'nssm' }, restart: { start_limit: { burst: 3, interval: 60 } } }), ['error:restart.start_limit']);
+  });
+
+  test('windows settings of another method are refused, except a task path kept to find a task left by a switch', () => {
+    assert.deepEqual(attrs({ ...base, windows: { task: { path: '\\Demo\\' } } }), []);
+    assert.deepEqual(attrs({ ...base, windows: { task: { path: '\\Demo\\', run_level: 'highest' } } }), ['error:windows.task']);
+    assert.deepEqual(attrs({ ...base, autostart: { method: 'nssm' }, windows: { sid_type: 'unrestricted' } }), ['error:windows.sid_type']);
+    assert.deepEqual(attrs({ name: 'demo', command: ['/usr/bin/demo'], windows: { account: 'LocalService' } }), ['error:windows']);
+  });
+
+  test('a user or gMSA account gets an edge to user_right SeServiceLogonRight, with a warning when missing; built-in and virtual accounts do not', () => {
+    const [edge] = windowsEdges({ ...base, windows: { account: 'CONTOSO\\gmsa-demo$' } });
+    assert.equal(edge?.kind, 'user_right');
+    assert.equal(edge?.name, 'SeServiceLogonRight');
+    assert.match(edge?.ifMissing?.message ?? '', /SeServiceLogonRight/);
+    assert.deepEqual(windowsEdges({ ...base, windows: { account: 'NT SERVICE\\demo' } }), []);
+    assert.deepEqual(windowsEdges({ ...base }), []);
+  });
+});
