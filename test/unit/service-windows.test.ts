@@ -4,7 +4,11 @@
  * restarts, and the checks that refuse what a method cannot do.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { loadConfiguration } from '../../src/config/playbook.ts';
 import { check, type ServiceDesired } from '../../modules/service/schema.ts';
 import { quoteWindowsArg, sameCommand, splitWindowsArgs, splitWindowsCommandLine, windowsCommandLine } from '../../modules/service/windows/command-line.ts';
 import { durationSeconds, isoDuration, sameDuration } from '../../modules/service/windows/duration.ts';
@@ -174,5 +178,30 @@ describe('Windows checks and edges', () => {
     assert.match(edge?.ifMissing?.message ?? '', /SeServiceLogonRight/);
     assert.deepEqual(windowsEdges({ ...base, windows: { account: 'NT SERVICE\\demo' } }), []);
     assert.deepEqual(windowsEdges({ ...base }), []);
+  });
+});
+
+describe('validate: Log on as a service', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'provision-wsvc-'));
+  const play = (withRight: boolean, account: string): string => {
+    const file = join(dir, `p-${withRight}-${account.length}.yml`);
+    const right = withRight ? `    - { kind: user_right, name: SeServiceLogonRight, accounts: ['${account}'] }\n` : '';
+    // The right is listed after the service: only the automatic edge puts it first.
+    writeFileSync(file, `- hosts: all\n  resources:\n    - kind: service\n      name: demo\n      command: ['C:\\demo\\demo.exe']\n      autostart: { method: windows-service }\n      windows: { account: '${account}' }\n${right}`);
+    return file;
+  };
+  const warnings = (file: string): string[] => loadConfiguration({ playbook: file, environment: {} }).diagnostics.map((d) => `${d.severity}: ${d.message}`);
+
+  test('a gMSA without a user_right SeServiceLogonRight in the playbook is a warning, not an error', () => {
+    const w = warnings(play(false, 'CONTOSO\\gmsa-demo$'));
+    assert.equal(w.length, 1, w.join('\n'));
+    assert.match(w[0] ?? '', /^warning: service:demo: the account CONTOSO\\gmsa-demo\$ needs the right SeServiceLogonRight/);
+  });
+
+  test('with the user_right in the playbook, or a virtual account, nothing is reported and the right comes first', () => {
+    const r = loadConfiguration({ playbook: play(true, 'CONTOSO\\gmsa-demo$'), environment: {} });
+    assert.deepEqual(r.diagnostics, []);
+    assert.deepEqual(r.config?.hosts[0]?.graph.order.map((x) => x.address), ['user_right:SeServiceLogonRight', 'service:demo']);
+    assert.deepEqual(warnings(play(false, 'NT SERVICE\\demo')), []);
   });
 });
