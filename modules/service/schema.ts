@@ -222,6 +222,11 @@ export function check(d: ServiceDesired): Problem[] {
   if (program !== undefined && windows && !new RegExp(windowsPath.pattern).test(program)) {
     problems.push({ attribute: 'command.0', message: `the program ${JSON.stringify(program)} is not an absolute Windows path`, hint: 'give the full path, e.g. C:\\Program Files\\App\\app.exe' });
   }
+  if (!windows) {
+    for (const [attribute, path] of [['working_directory', d.working_directory], ['log.directory', d.log?.directory]] as const) {
+      if (path !== undefined && !path.startsWith('/')) problems.push({ attribute, message: `${JSON.stringify(path)} is a Windows path; method ${s.method} runs on Linux`, hint: 'give an absolute POSIX path, or use a Windows method' });
+    }
+  }
   if (program !== undefined && !windows && !PROGRAM.test(program)) {
     problems.push({ attribute: 'command.0', message: `the program ${JSON.stringify(program)} is not an absolute, normalised path`, hint: 'give the full path, e.g. /usr/bin/python3' });
   }

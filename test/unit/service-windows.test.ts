@@ -169,6 +169,7 @@ describe('Windows checks and edges', () => {
     assert.deepEqual(attrs({ ...base, windows: { task: { path: '\\Demo\\', run_level: 'highest' } } }), ['error:windows.task']);
     assert.deepEqual(attrs({ ...base, autostart: { method: 'nssm' }, windows: { sid_type: 'unrestricted' } }), ['error:windows.sid_type']);
     assert.deepEqual(attrs({ name: 'demo', command: ['/usr/bin/demo'], windows: { account: 'LocalService' } }), ['error:windows']);
+    assert.deepEqual(attrs({ name: 'demo', command: ['/usr/bin/demo'], working_directory: 'C:\\demo' }), ['error:working_directory']);
   });
 
   test('a user or gMSA account gets an edge to user_right SeServiceLogonRight, with a warning when missing; built-in and virtual accounts do not', () => {

@@ -6,7 +6,7 @@
 import { psCommand } from '../../../src/core/powershell-script.ts';
 import type { AttributeChange, JsonValue, PowerShellCommand } from '../../../src/core/types.ts';
 import { settings, type ServiceDesired } from '../schema.ts';
-import { joinWindowsArgs, sameCommand, samePath, splitWindowsArgs } from './command-line.ts';
+import { sameCommand, samePath, splitWindowsArgs } from './command-line.ts';
 import { changed, type WindowsDriver } from './driver.ts';
 import { durationSeconds, isoDuration } from './duration.ts';
 import { taskPath, type TaskState, type WindowsServiceCurrent } from './read.ts';
@@ -50,7 +50,8 @@ export function taskSpec(d: ServiceDesired): Record<string, JsonValue> {
     path: taskPath(d),
     description: d.description ?? '',
     execute: program,
-    arguments: joinWindowsArgs(args),
+    // A list: the host quotes it (task-register), so the arguments travel as data.
+    arguments: [...args],
     working_directory: d.working_directory ?? '',
     trigger: { at: t.trigger?.at ?? 'startup', user: t.trigger?.user ?? null, delay: isoDuration(durationSeconds(t.trigger?.delay ?? 0) ?? 0) },
     user: group === undefined ? w.account ?? TASK_ACCOUNT : null,
@@ -139,8 +140,7 @@ export const taskDriver: WindowsDriver = {
   apply(d, c, changes) {
     const commands: PowerShellCommand[] = [];
     if (c.task === null || changes.some((ch) => ch.attribute !== 'state')) {
-      // The host quotes the arguments (task-register): they travel as a list.
-      commands.push(psCommand('service/windows/task-register', { ...taskSpec(d), arguments: (d.command ?? []).slice(1), password: d.windows?.password ?? null }, `register scheduled task ${taskPath(d)}${d.name}`));
+      commands.push(psCommand('service/windows/task-register', { ...taskSpec(d), password: d.windows?.password ?? null }, `register scheduled task ${taskPath(d)}${d.name}`));
     }
     if (changed(changes, 'state') && d.state !== undefined) commands.push(psCommand('service/windows/task-state', { name: d.name, path: taskPath(d), state: d.state }, `${d.state === 'running' ? 'start' : 'stop'} scheduled task ${d.name}`));
     return commands;
