@@ -17,7 +17,7 @@ namespace ProvisionLsa {
     [DllImport("advapi32.dll")] static extern uint LsaOpenPolicy(IntPtr systemName, ref LSA_OBJECT_ATTRIBUTES attributes, uint access, out IntPtr handle);
     [DllImport("advapi32.dll")] static extern uint LsaEnumerateAccountsWithUserRight(IntPtr handle, LSA_UNICODE_STRING[] right, out IntPtr buffer, out uint count);
     [DllImport("advapi32.dll")] static extern uint LsaAddAccountRights(IntPtr handle, byte[] sid, LSA_UNICODE_STRING[] rights, uint count);
-    [DllImport("advapi32.dll")] static extern uint LsaRemoveAccountRights(IntPtr handle, byte[] sid, bool allRights, LSA_UNICODE_STRING[] rights, uint count);
+    [DllImport("advapi32.dll")] static extern uint LsaRemoveAccountRights(IntPtr handle, byte[] sid, [MarshalAs(UnmanagedType.U1)] bool allRights, LSA_UNICODE_STRING[] rights, uint count);
     [DllImport("advapi32.dll")] static extern uint LsaClose(IntPtr handle);
     [DllImport("advapi32.dll")] static extern uint LsaFreeMemory(IntPtr buffer);
     [DllImport("advapi32.dll")] static extern int LsaNtStatusToWinError(uint status);

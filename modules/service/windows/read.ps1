@@ -20,6 +20,12 @@ $list = {
   if ($null -eq $v) { return ,@() }
   return ,@($v | ForEach-Object { [string]$_ } | Where-Object { $_ -ne '' })
 }
+# DWORDs above 0x7FFFFFFF come back from GetValue as negative Int32: read them unsigned.
+$dword = {
+  param($v)
+  if ($null -eq $v) { return $null }
+  return [BitConverter]::ToUInt32([BitConverter]::GetBytes([int]$v), 0)
+}
 $raw = 'DoNotExpandEnvironmentNames'
 $scm = $null
 $key = [Microsoft.Win32.Registry]::LocalMachine.OpenSubKey('SYSTEM\CurrentControlSet\Services\' + $name)
@@ -50,13 +56,13 @@ if ($null -ne $key) {
       directory = [string]$params.GetValue('AppDirectory', '', $raw)
       stdout = [string]$params.GetValue('AppStdout', '', $raw)
       stderr = [string]$params.GetValue('AppStderr', '', $raw)
-      rotate_files = $params.GetValue('AppRotateFiles', $null)
-      rotate_online = $params.GetValue('AppRotateOnline', $null)
-      rotate_seconds = $params.GetValue('AppRotateSeconds', $null)
-      rotate_bytes = $params.GetValue('AppRotateBytes', $null)
-      throttle = $params.GetValue('AppThrottle', $null)
-      restart_delay = $params.GetValue('AppRestartDelay', $null)
-      environment = & $list $params.GetValue('AppEnvironmentExtra', $null)
+      rotate_files = & $dword ($params.GetValue('AppRotateFiles', $null))
+      rotate_online = & $dword ($params.GetValue('AppRotateOnline', $null))
+      rotate_seconds = & $dword ($params.GetValue('AppRotateSeconds', $null))
+      rotate_bytes = & $dword ($params.GetValue('AppRotateBytes', $null))
+      throttle = & $dword ($params.GetValue('AppThrottle', $null))
+      restart_delay = & $dword ($params.GetValue('AppRestartDelay', $null))
+      environment = & $list ($params.GetValue('AppEnvironmentExtra', $null))
       exit = $exit
     }
     $params.Close()
@@ -69,8 +75,8 @@ if ($null -ne $key) {
     delayed = [int]$key.GetValue('DelayedAutostart', 0)
     account = $objectName
     account_sid = & $resolve $objectName
-    dependencies = & $list $key.GetValue('DependOnService', $null)
-    required_privileges = & $list $key.GetValue('RequiredPrivileges', $null)
+    dependencies = & $list ($key.GetValue('DependOnService', $null))
+    required_privileges = & $list ($key.GetValue('RequiredPrivileges', $null))
     sid_type = [int]$key.GetValue('ServiceSidType', 0)
     failure_actions = $faText
     failure_on_non_crash = [int]$key.GetValue('FailureActionsOnNonCrashFailures', 0)

@@ -31,6 +31,8 @@ $joinArgs = {
 $name = [string]$in.name
 $sc = {
   param([string[]]$argv)
+  # Local to this block: a native program's stderr must not turn into a terminating error.
+  $ErrorActionPreference = 'Continue'
   $out = & sc.exe @argv 2>&1
   if ($LASTEXITCODE -ne 0) { throw ('sc.exe ' + $argv[0] + ' ' + $argv[1] + ' failed with Win32 error ' + $LASTEXITCODE + ': ' + (($out | Out-String).Trim())) }
 }

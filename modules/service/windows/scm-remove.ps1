@@ -4,7 +4,9 @@ $name = [string]$in.name
 $svc = Get-Service -Name $name -ErrorAction SilentlyContinue
 if ($null -eq $svc) { return @{ removed = $false } }
 if ($svc.Status -ne 'Stopped') { Stop-Service -Name $name -Force }
+$ErrorActionPreference = 'Continue'
 $out = & sc.exe delete $name 2>&1
+$ErrorActionPreference = 'Stop'
 if ($LASTEXITCODE -ne 0 -and $LASTEXITCODE -ne 1072) { throw ('sc.exe delete ' + $name + ' failed with Win32 error ' + $LASTEXITCODE + ': ' + (($out | Out-String).Trim())) }
 $deadline = (Get-Date).AddSeconds(30)
 while ($null -ne (Get-Service -Name $name -ErrorAction SilentlyContinue)) {

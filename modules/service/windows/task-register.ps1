@@ -54,7 +54,9 @@ if ([int]$in.restart_count -gt 0) {
 }
 if (-not $in.enabled) { $settingsArgs.Disable = $true }
 $settings = New-ScheduledTaskSettingsSet @settingsArgs
-$task = New-ScheduledTask -Action $action -Trigger $trigger -Principal $principal -Settings $settings -Description ([string]$in.description)
+$taskArgs = @{ Action = $action; Trigger = $trigger; Principal = $principal; Settings = $settings }
+if ([string]$in.description -ne '') { $taskArgs.Description = [string]$in.description }
+$task = New-ScheduledTask @taskArgs
 $registerArgs = @{ TaskName = [string]$in.name; TaskPath = [string]$in.path; InputObject = $task; Force = $true }
 if ($null -ne $in.password) {
   $registerArgs.User = [string]$in.user
