@@ -13,6 +13,7 @@ import { check, type ServiceDesired } from '../../modules/service/schema.ts';
 import { quoteWindowsArg, sameCommand, splitWindowsArgs, splitWindowsCommandLine, windowsCommandLine } from '../../modules/service/windows/command-line.ts';
 import { durationSeconds, isoDuration, sameDuration } from '../../modules/service/windows/duration.ts';
 import { windowsEdges } from '../../modules/service/windows/edges.ts';
+import { fingerprintMatches } from '../../modules/service/windows/fingerprint.ts';
 import { decodeFailureActions, encodeFailureActions, normaliseActions, nssmRestart, scmRecovery, taskRestart } from '../../modules/service/windows/recovery.ts';
 import { accountKind, knownSid, sameAccount, serviceSid } from '../../modules/service/windows/sid.ts';
 
@@ -75,6 +76,20 @@ describe('restart policy mappings', () => {
     assert.deepEqual(taskRestart({ ...base }), { count: 3, interval: 60 });
     assert.deepEqual(taskRestart({ ...base, restart: { delay: 300, start_limit: { burst: 7, interval: 3600 } } }), { count: 7, interval: 300 });
     assert.deepEqual(taskRestart({ ...base, restart: { policy: 'never' } }), { count: 0, interval: 0 });
+  });
+});
+
+describe('password fingerprints', () => {
+  test('PBKDF2-HMAC-SHA1 as .NET Rfc2898DeriveBytes writes it (RFC 6070 test vector)', () => {
+    const salt = Buffer.from('saltSALTsaltSALTsaltSALTsaltSALTsalt').toString('base64');
+    const hash = Buffer.from('3d2eec4fe41c849b80c8d83662c0e44a8b291a964cf2f07038', 'hex').toString('base64');
+    assert.ok(fingerprintMatches('passwordPASSWORDpassword', `pbkdf2-sha1$4096$${salt}$${hash}`));
+    assert.ok(!fingerprintMatches('passwordPASSWORDpassworD', `pbkdf2-sha1$4096$${salt}$${hash}`));
+  });
+
+  test('no record, or one in another format, never matches', () => {
+    assert.ok(!fingerprintMatches('x', null));
+    assert.ok(!fingerprintMatches('x', 'sha256$abc'));
   });
 });
 
@@ -154,6 +169,8 @@ describe('Windows checks and edges', () => {
     assert.deepEqual(attrs({ ...base, windows: { account: 'CONTOSO\\svc' } }), ['error:windows.account']);
     assert.deepEqual(attrs({ ...base, windows: { account: 'NT SERVICE\\demo', password: 'x' } }), ['error:windows.password']);
     assert.deepEqual(attrs({ ...base, environment: { A: 'b' } }), ['error:environment']);
+    assert.deepEqual(attrs({ ...base, windows: { start_mode: 'disabled' } }), ['error:state']);
+    assert.deepEqual(attrs({ ...base, windows: { start_mode: 'disabled' }, state: 'stopped' }), []);
     assert.deepEqual(attrs({ ...base, autostart: { method: 'nssm' }, environment: { A: 'b' } }), []);
   });
 

@@ -21,6 +21,7 @@ export function windowsChecks(d: ServiceDesired, s: Settings): Problem[] {
   if (w.password !== undefined && kind !== 'user') refuse('windows.password', `${w.account ?? 'LocalSystem'} takes no password (built-in, virtual and gMSA accounts have none)`, 'remove windows.password');
   if (w.password === undefined && kind === 'user' && m !== 'scheduled-task') refuse('windows.account', `the user account ${w.account ?? ''} needs windows.password`, 'set windows.password: \'{{env "SVC_PASSWORD"}}\', or use a gMSA (name$) or a virtual account NT SERVICE\\<name>');
   if (d.enabled === false && (w.start_mode === 'auto' || w.start_mode === 'delayed-auto')) refuse('windows.start_mode', `start_mode ${w.start_mode} contradicts enabled: false`, 'remove one of them');
+  if (s.state === 'running' && (w.start_mode === 'disabled' || (m === 'scheduled-task' && d.state === 'running' && !s.enabled))) refuse('state', m === 'scheduled-task' ? 'a disabled task cannot be started' : 'a disabled service cannot be started', 'set state: stopped, or enabled/start_mode so it can start');
   if (m !== 'windows-service') {
     if (w.required_privileges !== undefined) refuse('windows.required_privileges', `required_privileges need method windows-service, not ${m}`, 'remove windows.required_privileges');
     if (w.sid_type !== undefined) refuse('windows.sid_type', `sid_type needs method windows-service, not ${m}`, 'remove windows.sid_type');

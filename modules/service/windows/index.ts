@@ -7,6 +7,7 @@ import { unchanged } from '../../../src/core/diff.ts';
 import type { AttributeChange, DiffResult, PowerShellCommand } from '../../../src/core/types.ts';
 import { settings, type ServiceDesired, type WindowsMethod } from '../schema.ts';
 import type { WindowsDriver } from './driver.ts';
+import { recordCommand } from './fingerprint.ts';
 import { nssmDriver } from './nssm.ts';
 import type { WindowsServiceCurrent } from './read.ts';
 import { scmDriver } from './scm.ts';
@@ -31,7 +32,7 @@ function withoutOld(c: WindowsServiceCurrent, old: readonly WindowsDriver[]): Wi
 export function windowsDiff(d: ServiceDesired, c: WindowsServiceCurrent): DiffResult {
   const s = settings(d);
   if (!s.present) {
-    const changes = drivers.flatMap((dr) => dr.traces(d, c));
+    const changes = [...drivers.flatMap((dr) => dr.traces(d, c)), ...Object.entries(c.passwords).filter(([, v]) => v !== null).map(([record]) => ({ attribute: `password_fingerprint.${record}`, before: 'kept', after: undefined }))];
     return changes.length > 0 ? { status: 'change', action: 'delete', changes } : unchanged(`service ${d.name} is absent`);
   }
   const driver = WINDOWS_DRIVERS[s.method as WindowsMethod];
@@ -46,7 +47,7 @@ export function windowsDiff(d: ServiceDesired, c: WindowsServiceCurrent): DiffRe
 
 export function windowsApply(d: ServiceDesired, c: WindowsServiceCurrent, result: DiffResult & { status: 'change' }): PowerShellCommand[] {
   const s = settings(d);
-  if (!s.present) return drivers.flatMap((dr) => dr.remove(d, c));
+  if (!s.present) return [...drivers.flatMap((dr) => dr.remove(d, c)), ...Object.entries(c.passwords).filter(([, v]) => v !== null).map(([record]) => recordCommand(record, null, `forget the password fingerprint ${record}`))];
   const driver = WINDOWS_DRIVERS[s.method as WindowsMethod];
   const old = drivers.filter((dr) => dr !== driver && dr.exists(c));
   const commands = old.flatMap((dr) => dr.remove(d, c));

@@ -11,6 +11,7 @@ import type { AttributeChange, JsonValue, PowerShellCommand } from '../../../src
 import { settings, type ServiceDesired } from '../schema.ts';
 import { joinWindowsArgs, samePath, splitWindowsArgs } from './command-line.ts';
 import { changed, type WindowsDriver } from './driver.ts';
+import { recordCommand, serviceRecord } from './fingerprint.ts';
 import type { NssmState, ScmState, WindowsServiceCurrent } from './read.ts';
 import { nssmRestart } from './recovery.ts';
 import { scmRemoval, scmState } from './scm.ts';
@@ -152,6 +153,7 @@ export const nssmDriver: WindowsDriver = {
     if (paramsChanged) commands.push(psCommand('service/windows/nssm-parameters', { name: d.name, arguments: params.arguments, set: params.set.filter((p) => p.name !== 'AppParameters').map((p) => ({ ...p })), remove: params.remove, exit: params.exit, log_directory: logDirectory }, `set NSSM parameters of ${d.name}`));
     const config = scmConfigInput(d, changes);
     if (Object.keys(config).length > 0) commands.push(psCommand('service/windows/scm-configure', { name: d.name, ...config }, `configure service ${d.name}`));
+    if (changed(changes, 'windows.password') && d.windows?.password !== undefined) commands.push(recordCommand(serviceRecord(d), d.windows.password, `record the password fingerprint of service ${d.name}`));
     const running = r !== null && scmRunning(r.scm);
     const want = settings(d).state;
     // NSSM reads its parameters when the service starts (AppExit when the program exits).

@@ -1,6 +1,7 @@
 # Every Windows registration of one service name: the SCM service (with NSSM's Parameters when
 # NSSM runs it) and the scheduled task, plus the SIDs of the account names the resource uses.
-# Input: name, task_path, accounts (names to resolve). Registry values are read unexpanded.
+# Input: name, task_path, accounts (names to resolve), records (password fingerprints to read, see
+# password-record.ps1). Registry values are read unexpanded.
 $name = [string]$in.name
 $resolve = {
   param($n)
@@ -114,4 +115,13 @@ $sids = [ordered]@{}
 foreach ($a in @($in.accounts)) {
   if ($null -ne $a -and -not $sids.Contains([string]$a)) { $sids[[string]$a] = & $resolve ([string]$a) }
 }
-return [ordered]@{ scm = $scm; task = $task; sids = $sids }
+$passwords = [ordered]@{}
+$store = [Microsoft.Win32.Registry]::LocalMachine.OpenSubKey('SOFTWARE\Provision\Passwords')
+foreach ($r in @($in.records)) {
+  if ($null -eq $r) { continue }
+  $record = $null
+  if ($null -ne $store) { $record = $store.GetValue([string]$r, $null) }
+  $passwords[[string]$r] = $record
+}
+if ($null -ne $store) { $store.Close() }
+return [ordered]@{ scm = $scm; task = $task; sids = $sids; passwords = $passwords }

@@ -7,6 +7,8 @@
 import { psCommand } from '../../../src/core/powershell-script.ts';
 import type { CommandResult, PowerShellCommand } from '../../../src/core/types.ts';
 import type { ServiceDesired } from '../schema.ts';
+import { serviceRecord, taskRecord } from './fingerprint.ts';
+import { taskPath } from './schema.ts';
 import { knownSid } from './sid.ts';
 
 export interface NssmState {
@@ -70,12 +72,13 @@ export interface WindowsServiceCurrent {
   readonly task: TaskState | null;
   /** Account names of the resource, resolved on the host (null: no such account there). */
   readonly sids: Readonly<Record<string, string | null>>;
+  /** Password fingerprints provision keeps (password-record.ps1), by record name; null: none. */
+  readonly passwords: Readonly<Record<string, string | null>>;
 }
 
 export const isWindowsCurrent = (c: unknown): c is WindowsServiceCurrent => typeof c === 'object' && c !== null && (c as { platform?: unknown }).platform === 'windows';
 
-export const DEFAULT_TASK_PATH = '\\';
-export const taskPath = (d: ServiceDesired): string => d.windows?.task?.path ?? DEFAULT_TASK_PATH;
+export { DEFAULT_TASK_PATH, taskPath } from './schema.ts';
 
 /** Account names the diff compares, which the host must resolve (names it cannot know itself). */
 export function accountsToResolve(d: ServiceDesired): string[] {
@@ -84,12 +87,13 @@ export function accountsToResolve(d: ServiceDesired): string[] {
 }
 
 export function windowsProbe(d: ServiceDesired): PowerShellCommand {
-  return psCommand('service/windows/read', { name: d.name, task_path: taskPath(d), accounts: accountsToResolve(d) }, `read service ${d.name}`);
+  const records = [serviceRecord(d), taskRecord(d)];
+  return psCommand('service/windows/read', { name: d.name, task_path: taskPath(d), accounts: accountsToResolve(d), records }, `read service ${d.name}`);
 }
 
 export function parseWindows(result: CommandResult): WindowsServiceCurrent {
   if (result.code !== 0) throw new Error(`reading the service failed: ${result.stderr.toString('utf8').trim()}`);
-  const data = JSON.parse(result.stdout.toString('utf8')) as { scm?: ScmState | null; task?: TaskState | null; sids?: Record<string, string | null> | null };
+  const data = JSON.parse(result.stdout.toString('utf8')) as { scm?: ScmState | null; task?: TaskState | null; sids?: Record<string, string | null> | null; passwords?: Record<string, string | null> | null };
   const scm = data.scm ?? null;
   return {
     platform: 'windows',
@@ -97,5 +101,6 @@ export function parseWindows(result: CommandResult): WindowsServiceCurrent {
     scm: scm && { ...scm, dependencies: scm.dependencies ?? [], required_privileges: scm.required_privileges ?? [], nssm: scm.nssm && { ...scm.nssm, environment: scm.nssm.environment ?? [], exit: scm.nssm.exit ?? {} } },
     task: data.task ?? null,
     sids: data.sids ?? {},
+    passwords: data.passwords ?? {},
   };
 }

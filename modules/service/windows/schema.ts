@@ -8,6 +8,10 @@
 /** A Windows absolute path: a drive letter or a UNC share. */
 export const windowsPath = { type: 'string', pattern: '^([A-Za-z]:\\\\|\\\\\\\\[^\\\\]+\\\\)[^\\x00-\\x1f"<>|]*$', maxLength: 32767 } as const;
 
+export const DEFAULT_TASK_PATH = '\\';
+/** The task folder (where a task of this service is looked for, whatever the method). */
+export const taskPath = (d: { readonly windows?: WindowsDesired }): string => d.windows?.task?.path ?? DEFAULT_TASK_PATH;
+
 export type StartMode = 'auto' | 'delayed-auto' | 'manual' | 'disabled';
 export type SidType = 'none' | 'unrestricted' | 'restricted';
 export type LogonType = 'service-account' | 'password' | 's4u' | 'interactive' | 'group' | 'interactive-or-password';
@@ -55,7 +59,7 @@ export const windowsSchema = {
     start_mode: {
       type: 'string',
       enum: ['auto', 'delayed-auto', 'manual', 'disabled'],
-      description: 'SCM start type (windows-service, nssm). Default: auto when enabled, disabled when enabled is false. delayed-auto starts shortly after the other auto-start services.',
+      description: 'SCM start type (windows-service, nssm). Default: auto when enabled, manual when enabled is false (not started at boot, but it can run: a disabled service cannot be started). delayed-auto starts shortly after the other auto-start services.',
     },
     dependencies: { type: 'array', items: { type: 'string', pattern: '^[A-Za-z0-9_.@+-]{1,256}$' }, uniqueItems: true, description: 'Services that must run first (SCM DependOnService), compared as a set; default none. windows-service and nssm.' },
     account: {
@@ -68,7 +72,7 @@ export const windowsSchema = {
       type: 'string',
       enum: ['always', 'on_create'],
       default: 'on_create',
-      description: 'Passwords cannot be read back. on_create (default): set it when the service is created or its account changes. always: set it on every apply, so every plan shows a (sensitive) password change.',
+      description: 'Passwords cannot be read back. on_create (default): set it when the service or task is created or its account changes. always: also whenever it differs from the password provision last set, known by a salted PBKDF2 fingerprint provision keeps in HKLM\\SOFTWARE\\Provision\\Passwords (readable by SYSTEM and administrators only); without a fingerprint the password is set once more.',
     },
     required_privileges: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', pattern: '^Se[A-Za-z]+Privilege$' }, description: 'Privileges the service keeps (sc.exe privs), compared as a set; unmanaged when omitted. Takes effect at the next start. windows-service only.' },
     sid_type: { type: 'string', enum: ['none', 'unrestricted', 'restricted'], description: 'Service SID type (sc.exe sidtype); unmanaged when omitted. windows-service only.' },

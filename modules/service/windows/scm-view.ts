@@ -7,16 +7,19 @@ import type { AttributeChange, JsonValue } from '../../../src/core/types.ts';
 import { settings, type ServiceDesired } from '../schema.ts';
 import type { ScmState, WindowsServiceCurrent } from './read.ts';
 import type { StartMode } from './schema.ts';
+import { passwordDue, serviceRecord } from './fingerprint.ts';
 import { knownSid, sameAccount } from './sid.ts';
 
 export const DEFAULT_ACCOUNT = 'LocalSystem';
 /** Shown instead of a password: the plan says it will be set, never what it is. */
 export const PASSWORD_SET = 'set on apply';
+/** Before: a password provision cannot read back (nor its fingerprint match). */
+export const PASSWORD_UNKNOWN = 'differs or unknown';
 
 export const desiredAccount = (d: ServiceDesired): string => d.windows?.account ?? DEFAULT_ACCOUNT;
 
 export function desiredStartMode(d: ServiceDesired): StartMode {
-  return d.windows?.start_mode ?? (settings(d).enabled ? 'auto' : 'disabled');
+  return d.windows?.start_mode ?? (settings(d).enabled ? 'auto' : 'manual');
 }
 
 export function currentStartMode(scm: ScmState): string {
@@ -55,7 +58,7 @@ export function scmChanges(d: ServiceDesired, c: WindowsServiceCurrent, scm: Scm
     add('windows.start_mode', undefined, start);
     if (deps.length > 0) add('windows.dependencies', undefined, [...deps]);
     add('windows.account', undefined, account);
-    if (w.password !== undefined) add('windows.password', undefined, PASSWORD_SET);
+    if (passwordDue(d, true, false, null)) add('windows.password', undefined, PASSWORD_SET);
     return out;
   }
   if (scm.display_name !== displayName) add('windows.display_name', scm.display_name, displayName);
@@ -65,7 +68,7 @@ export function scmChanges(d: ServiceDesired, c: WindowsServiceCurrent, scm: Scm
   if (!setEqual(scm.dependencies, deps)) add('windows.dependencies', [...scm.dependencies], [...deps]);
   const accountChanged = !sameAccount(account, accountSid(account, c), scm.account, scm.account_sid);
   if (accountChanged) add('windows.account', scm.account, account);
-  if (w.password !== undefined && (accountChanged || w.update_password === 'always')) add('windows.password', undefined, PASSWORD_SET);
+  if (passwordDue(d, false, accountChanged, c.passwords[serviceRecord(d)])) add('windows.password', PASSWORD_UNKNOWN, PASSWORD_SET);
   return out;
 }
 

@@ -8,6 +8,7 @@ import type { AttributeChange, PowerShellCommand } from '../../../src/core/types
 import { settings, type ServiceDesired } from '../schema.ts';
 import { sameCommand, splitWindowsCommandLine } from './command-line.ts';
 import { changed, type WindowsDriver } from './driver.ts';
+import { recordCommand, serviceRecord } from './fingerprint.ts';
 import type { ScmState, WindowsServiceCurrent } from './read.ts';
 import { actionsText, decodeFailureActions, normaliseActions, scActionsArg, scmRecovery, type ScmRecovery } from './recovery.ts';
 import { scmChanges, scmConfigInput, scmRunning, stateChange } from './scm-view.ts';
@@ -86,6 +87,7 @@ export const scmDriver: WindowsDriver = {
       config['failure'] = { reset: r.reset, actions: scActionsArg(r.actions), on_non_crash: r.on_non_crash };
     }
     if (Object.keys(config).length > 0) commands.push(psCommand('service/windows/scm-configure', { name: d.name, ...config }, `configure service ${d.name}`));
+    if (changed(changes, 'windows.password') && d.windows?.password !== undefined) commands.push(recordCommand(serviceRecord(d), d.windows.password, `record the password fingerprint of service ${d.name}`));
     const running = scm !== null && scmRunning(scm);
     const want = settings(d).state;
     // A running service picks up a new binary path, account or privileges only when it restarts.

@@ -12,9 +12,9 @@ import { durationSeconds, isoDuration } from './duration.ts';
 import { taskPath, type TaskState, type WindowsServiceCurrent } from './read.ts';
 import { taskRestart } from './recovery.ts';
 import type { LogonType } from './schema.ts';
-import { accountSid } from './scm-view.ts';
+import { passwordDue, recordCommand, taskRecord } from './fingerprint.ts';
+import { accountSid, PASSWORD_SET, PASSWORD_UNKNOWN } from './scm-view.ts';
 import { accountKind, sameAccount } from './sid.ts';
-import { PASSWORD_SET } from './scm-view.ts';
 
 export const TASK_ACCOUNT = 'NT AUTHORITY\\SYSTEM';
 
@@ -114,8 +114,7 @@ export function taskChanges(d: ServiceDesired, c: WindowsServiceCurrent, task: T
   const haveWho = task.group !== '' ? task.group : task.user;
   const whoChanged = !sameAccount(who, accountSid(who, c), haveWho, task.principal_sid);
   if (whoChanged || (task.group !== '') !== (spec['group'] !== null)) add(whoAttr, haveWho, who);
-  const w = d.windows ?? {};
-  if (w.password !== undefined && (whoChanged || w.update_password === 'always')) add('windows.password', undefined, PASSWORD_SET);
+  if (passwordDue(d, false, whoChanged, c.passwords[taskRecord(d)])) add('windows.password', PASSWORD_UNKNOWN, PASSWORD_SET);
   if (task.logon_type !== spec['logon_type']) add('windows.task.logon_type', task.logon_type, spec['logon_type'] as string);
   if (task.run_level !== spec['run_level']) add('windows.task.run_level', task.run_level, spec['run_level'] as string);
   if (task.restart_count !== spec['restart_count']) add('restart.count', task.restart_count, spec['restart_count'] as number);
@@ -142,6 +141,7 @@ export const taskDriver: WindowsDriver = {
     if (c.task === null || changes.some((ch) => ch.attribute !== 'state')) {
       commands.push(psCommand('service/windows/task-register', { ...taskSpec(d), password: d.windows?.password ?? null }, `register scheduled task ${taskPath(d)}${d.name}`));
     }
+    if (changed(changes, 'windows.password') && d.windows?.password !== undefined) commands.push(recordCommand(taskRecord(d), d.windows.password, `record the password fingerprint of task ${d.name}`));
     if (changed(changes, 'state') && d.state !== undefined) commands.push(psCommand('service/windows/task-state', { name: d.name, path: taskPath(d), state: d.state }, `${d.state === 'running' ? 'start' : 'stop'} scheduled task ${d.name}`));
     return commands;
   },
