@@ -8,7 +8,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { moduleFor } from '../../modules/registry.ts';
 import { loadConfiguration } from '../../src/config/playbook.ts';
+import { isPowerShell } from '../../src/core/types.ts';
+import { defaultFacts, readFixtures } from '../support/fixtures.ts';
 import { check, type ServiceDesired } from '../../modules/service/schema.ts';
 import { quoteWindowsArg, sameCommand, splitWindowsArgs, splitWindowsCommandLine, windowsCommandLine } from '../../modules/service/windows/command-line.ts';
 import { durationSeconds, isoDuration, sameDuration } from '../../modules/service/windows/duration.ts';
@@ -221,5 +224,28 @@ describe('validate: Log on as a service', () => {
     assert.deepEqual(r.diagnostics, []);
     assert.deepEqual(r.config?.hosts[0]?.graph.order.map((x) => x.address), ['user_right:SeServiceLogonRight', 'service:demo']);
     assert.deepEqual(warnings(play(false, 'NT SERVICE\\demo')), []);
+  });
+});
+
+describe('passwords stay out of plans', () => {
+  test('for every fixture with a password: not in the diff, not in a label, only in script inputs', () => {
+    const mod = moduleFor('service');
+    assert.ok(mod);
+    let checked = 0;
+    for (const { file, fixture } of readFixtures('service')) {
+      const password = (fixture.desired as ServiceDesired).windows?.password;
+      if (password === undefined) continue;
+      const facts = defaultFacts(mod, fixture.desired);
+      const current = mod.parse({ code: 0, stdout: Buffer.from(fixture.probe.stdout), stderr: Buffer.alloc(0) }, fixture.desired, facts);
+      const diff = mod.diff(fixture.desired, current);
+      assert.ok(!JSON.stringify(diff).includes(password), `${file}: the diff holds the password`);
+      assert.ok(!JSON.stringify(current).includes(password), `${file}: the read state holds the password`);
+      if (diff.status !== 'change') continue;
+      const commands = mod.apply(fixture.desired, current, diff);
+      for (const c of commands) assert.ok(!c.label.includes(password), `${file}: a label holds the password`);
+      assert.ok(commands.some((c) => isPowerShell(c) && JSON.stringify(c.input).includes(password)), `${file}: the password is not sent at all`);
+      checked++;
+    }
+    assert.ok(checked >= 3, `only ${checked} fixtures with a password change`);
   });
 });
