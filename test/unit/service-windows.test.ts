@@ -233,7 +233,7 @@ describe('passwords stay out of plans', () => {
     assert.ok(mod);
     let checked = 0;
     for (const { file, fixture } of readFixtures('service')) {
-      const password = (fixture.desired as ServiceDesired).windows?.password;
+      const password = (fixture.desired as unknown as ServiceDesired).windows?.password;
       if (password === undefined) continue;
       const facts = defaultFacts(mod, fixture.desired);
       const current = mod.parse({ code: 0, stdout: Buffer.from(fixture.probe.stdout), stderr: Buffer.alloc(0) }, fixture.desired, facts);
