@@ -6,7 +6,7 @@
  * P/Invoke with Add-Type), not secedit.
  */
 import { unchanged } from '../../src/core/diff.ts';
-import { psCommand } from '../../src/core/powershell-script.ts';
+import { windowsCommand } from '../service/windows/script.ts';
 import type { CommandResult, DiffResult, Module } from '../../src/core/types.ts';
 import { knownSid } from '../service/windows/sid.ts';
 
@@ -79,7 +79,7 @@ export const userRightModule: Module<UserRightDesired, UserRightCurrent> = {
     if ((d.action ?? 'add') !== 'set' && d.accounts.length === 0) return [{ attribute: 'accounts', message: `${d.action ?? 'add'} with no accounts does nothing`, hint: 'list accounts, or use action: set to leave nobody holding the right' }];
     return [];
   },
-  probe: (d) => psCommand(SCRIPT, { op: 'read', right: d.name, accounts: d.accounts.filter((a) => knownSid(a) === null) }, `read user right ${d.name}`),
+  probe: (d) => windowsCommand(SCRIPT, { op: 'read', right: d.name, accounts: d.accounts.filter((a) => knownSid(a) === null) }, `read user right ${d.name}`),
   parse(result: CommandResult): UserRightCurrent {
     if (result.code !== 0) throw new Error(`reading the user right failed: ${result.stderr.toString('utf8').trim()}`);
     const data = JSON.parse(result.stdout.toString('utf8')) as Partial<UserRightCurrent>;
@@ -96,6 +96,6 @@ export const userRightModule: Module<UserRightDesired, UserRightCurrent> = {
   apply(d, c) {
     const p = rightPlan(d, c);
     const what = [...p.add.map((a) => `grant ${a}`), ...p.remove.map((h) => `remove ${h.name}`)].join(', ');
-    return [psCommand(SCRIPT, { op: 'apply', right: d.name, add: p.add, remove: p.remove.map((h) => h.sid), accounts: [] }, `${d.name}: ${what}`)];
+    return [windowsCommand(SCRIPT, { op: 'apply', right: d.name, add: p.add, remove: p.remove.map((h) => h.sid), accounts: [] }, `${d.name}: ${what}`)];
   },
 };

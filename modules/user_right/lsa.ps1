@@ -1,7 +1,7 @@
 # User rights through the LSA policy (P/Invoke of advapi32 with Add-Type; secedit is not used):
 # read with LsaEnumerateAccountsWithUserRight, write with LsaAddAccountRights and
 # LsaRemoveAccountRights. Input: op (read|apply), right; read: accounts (names to resolve);
-# apply: add (names or SIDs), remove (SIDs).
+# apply: add (names or SIDs), remove (SIDs). Uses $resolve (prelude service/windows/resolve.ps1).
 $source = @'
 using System;
 using System.Collections.Generic;
@@ -79,18 +79,6 @@ namespace ProvisionLsa {
 }
 '@
 if ($null -eq ('ProvisionLsa.Rights' -as [type])) { Add-Type -TypeDefinition $source -Language CSharp }
-$resolve = {
-  param($n)
-  if ([string]::IsNullOrEmpty($n)) { return $null }
-  if ($n -match '^S-1-[0-9-]+$') { return $n.ToUpperInvariant() }
-  $full = $n
-  if ($n.StartsWith('.\')) { $full = $env:COMPUTERNAME + $n.Substring(1) }
-  try {
-    return ([Security.Principal.NTAccount]::new($full)).Translate([Security.Principal.SecurityIdentifier]).Value
-  } catch {
-    return $null
-  }
-}
 $nameOf = {
   param($sid)
   try {

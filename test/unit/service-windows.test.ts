@@ -4,7 +4,7 @@
  * restarts, and the checks that refuse what a method cannot do.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -17,6 +17,7 @@ import { quoteWindowsArg, sameCommand, splitWindowsArgs, splitWindowsCommandLine
 import { durationSeconds, isoDuration, sameDuration } from '../../modules/service/windows/duration.ts';
 import { windowsEdges } from '../../modules/service/windows/edges.ts';
 import { fingerprintMatches } from '../../modules/service/windows/fingerprint.ts';
+import { windowsScript } from '../../modules/service/windows/script.ts';
 import { decodeFailureActions, encodeFailureActions, normaliseActions, nssmRestart, scmRecovery, taskRestart } from '../../modules/service/windows/recovery.ts';
 import { accountKind, knownSid, sameAccount, serviceSid } from '../../modules/service/windows/sid.ts';
 
@@ -247,5 +248,24 @@ describe('passwords stay out of plans', () => {
       checked++;
     }
     assert.ok(checked >= 3, `only ${checked} fixtures with a password change`);
+  });
+});
+
+describe('script preludes', () => {
+  test('every Windows script that uses $joinArgs, $quote or $resolve gets the prelude that defines it', () => {
+    const dirs = ['modules/service/windows', 'modules/user_right'];
+    let uses = 0;
+    for (const dir of dirs) {
+      for (const file of readdirSync(dir).filter((f) => f.endsWith('.ps1'))) {
+        const name = `${dir.replace(/^modules\//, '')}/${file.replace(/\.ps1$/, '')}`;
+        const text = windowsScript(name).text;
+        for (const helper of ['joinArgs', 'quote', 'resolve']) {
+          if (!new RegExp(`& \\$${helper}\\b`).test(text)) continue;
+          uses++;
+          assert.match(text, new RegExp(`^\\$${helper} = \\{$`, 'm'), `${name} uses $${helper} without defining it`);
+        }
+      }
+    }
+    assert.ok(uses >= 6, `only ${uses} uses found: the check looks at nothing`);
   });
 });

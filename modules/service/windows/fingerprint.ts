@@ -5,7 +5,7 @@
  * .NET's Rfc2898DeriveBytes (PBKDF2-HMAC-SHA1).
  */
 import { pbkdf2Sync, timingSafeEqual } from 'node:crypto';
-import { psCommand } from '../../../src/core/powershell-script.ts';
+import { windowsCommand } from './script.ts';
 import type { PowerShellCommand } from '../../../src/core/types.ts';
 import type { ServiceDesired } from '../schema.ts';
 import { taskPath } from './schema.ts';
@@ -36,4 +36,4 @@ export function passwordDue(d: ServiceDesired, created: boolean, accountChanged:
   return w.update_password === 'always' && !fingerprintMatches(w.password, record);
 }
 
-export const recordCommand = (record: string, password: string | null, label: string): PowerShellCommand => psCommand('service/windows/password-record', { record, password }, label);
+export const recordCommand = (record: string, password: string | null, label: string): PowerShellCommand => windowsCommand('service/windows/password-record', { record, password }, label);

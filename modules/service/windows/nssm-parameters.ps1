@@ -4,31 +4,7 @@
 # MultiString), value}], remove [names],
 # exit {Default: action, <code>: action}, log_directory (created when missing: NSSM opens the files
 # but does not create their folder).
-# Arguments are quoted here, on the host, by the rules of CommandLineToArgvW (command-line.ts
-# holds the same rules for comparing), so they travel as data.
-$quote = {
-  param([string]$a)
-  if ($a -ne '' -and $a -notmatch '[\s"]') { return $a }
-  $out = '"'
-  $slashes = 0
-  foreach ($ch in $a.ToCharArray()) {
-    if ($ch -eq '\') {
-      $slashes++
-      continue
-    }
-    if ($ch -eq '"') {
-      $out += ('\' * ($slashes * 2 + 1)) + '"'
-    } else {
-      $out += ('\' * $slashes) + $ch
-    }
-    $slashes = 0
-  }
-  return $out + ('\' * ($slashes * 2)) + '"'
-}
-$joinArgs = {
-  param($list)
-  return ((@($list) | Where-Object { $null -ne $_ } | ForEach-Object { & $quote ([string]$_) }) -join ' ')
-}
+# Uses $joinArgs (prelude quote.ps1).
 $name = [string]$in.name
 if ($null -ne $in.log_directory) { [IO.Directory]::CreateDirectory([string]$in.log_directory) | Out-Null }
 $key = [Microsoft.Win32.Registry]::LocalMachine.OpenSubKey('SYSTEM\CurrentControlSet\Services\' + $name + '\Parameters', $true)

@@ -6,7 +6,7 @@
  * what `nssm set` does, without passing values through nssm.exe's command line. The SCM-level
  * settings (display name, start mode, account, ...) go through the SCM like windows-service.
  */
-import { psCommand } from '../../../src/core/powershell-script.ts';
+import { windowsCommand } from './script.ts';
 import type { AttributeChange, JsonValue, PowerShellCommand } from '../../../src/core/types.ts';
 import { settings, type ServiceDesired } from '../schema.ts';
 import { joinWindowsArgs, samePath, splitWindowsArgs } from './command-line.ts';
@@ -146,13 +146,13 @@ export const nssmDriver: WindowsDriver = {
   apply(d, c, changes) {
     const r = nssmOf(c);
     const commands: PowerShellCommand[] = [];
-    if (r === null) commands.push(psCommand('service/windows/nssm-install', { name: d.name, nssm: d.windows?.nssm?.executable ?? NSSM, application: d.command?.[0] ?? '' }, `install NSSM service ${d.name}`));
+    if (r === null) commands.push(windowsCommand('service/windows/nssm-install', { name: d.name, nssm: d.windows?.nssm?.executable ?? NSSM, application: d.command?.[0] ?? '' }, `install NSSM service ${d.name}`));
     const params = nssmParams(d);
     const paramsChanged = r === null || changed(changes, 'command', 'working_directory', 'restart', 'environment', 'log', 'windows.nssm');
     const logDirectory = settings(d).log === 'files' ? d.log?.directory ?? defaultLogDirectory(d.name) : null;
-    if (paramsChanged) commands.push(psCommand('service/windows/nssm-parameters', { name: d.name, arguments: params.arguments, set: params.set.filter((p) => p.name !== 'AppParameters').map((p) => ({ ...p })), remove: params.remove, exit: params.exit, log_directory: logDirectory }, `set NSSM parameters of ${d.name}`));
+    if (paramsChanged) commands.push(windowsCommand('service/windows/nssm-parameters', { name: d.name, arguments: params.arguments, set: params.set.filter((p) => p.name !== 'AppParameters').map((p) => ({ ...p })), remove: params.remove, exit: params.exit, log_directory: logDirectory }, `set NSSM parameters of ${d.name}`));
     const config = scmConfigInput(d, changes);
-    if (Object.keys(config).length > 0) commands.push(psCommand('service/windows/scm-configure', { name: d.name, ...config }, `configure service ${d.name}`));
+    if (Object.keys(config).length > 0) commands.push(windowsCommand('service/windows/scm-configure', { name: d.name, ...config }, `configure service ${d.name}`));
     if (changed(changes, 'windows.password') && d.windows?.password !== undefined) commands.push(recordCommand(serviceRecord(d), d.windows.password, `record the password fingerprint of service ${d.name}`));
     const running = r !== null && scmRunning(r.scm);
     const want = settings(d).state;

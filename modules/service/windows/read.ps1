@@ -2,20 +2,8 @@
 # NSSM runs it) and the scheduled task, plus the SIDs of the account names the resource uses.
 # Input: name, task_path, accounts (names to resolve), records (password fingerprints to read, see
 # password-record.ps1). Registry values are read unexpanded.
+# Uses $resolve (prelude resolve.ps1).
 $name = [string]$in.name
-$resolve = {
-  param($n)
-  if ([string]::IsNullOrEmpty($n)) { return $null }
-  if ($n -match '^S-1-[0-9-]+$') { return $n.ToUpperInvariant() }
-  if ($n -eq 'LocalSystem') { return 'S-1-5-18' }
-  $full = $n
-  if ($n.StartsWith('.\')) { $full = $env:COMPUTERNAME + $n.Substring(1) }
-  try {
-    return ([Security.Principal.NTAccount]::new($full)).Translate([Security.Principal.SecurityIdentifier]).Value
-  } catch {
-    return $null
-  }
-}
 $list = {
   param($v)
   if ($null -eq $v) { return ,@() }

@@ -4,7 +4,7 @@
  * among the Windows methods removes the old registration. It also resolves the account names the
  * resource uses to SIDs on the host, so accounts are compared by SID.
  */
-import { psCommand } from '../../../src/core/powershell-script.ts';
+import { windowsCommand } from './script.ts';
 import type { CommandResult, PowerShellCommand } from '../../../src/core/types.ts';
 import type { ServiceDesired } from '../schema.ts';
 import { serviceRecord, taskRecord } from './fingerprint.ts';
@@ -88,7 +88,7 @@ export function accountsToResolve(d: ServiceDesired): string[] {
 
 export function windowsProbe(d: ServiceDesired): PowerShellCommand {
   const records = [serviceRecord(d), taskRecord(d)];
-  return psCommand('service/windows/read', { name: d.name, task_path: taskPath(d), accounts: accountsToResolve(d), records }, `read service ${d.name}`);
+  return windowsCommand('service/windows/read', { name: d.name, task_path: taskPath(d), accounts: accountsToResolve(d), records }, `read service ${d.name}`);
 }
 
 export function parseWindows(result: CommandResult): WindowsServiceCurrent {

@@ -3,31 +3,7 @@
 # disabled), dependencies, account {name, password}, required_privileges, sid_type,
 # failure {reset, actions, on_non_crash}. The password is input data only: it goes to
 # Win32_Service.Change, never onto a command line.
-# Arguments are quoted here, on the host, by the rules of CommandLineToArgvW (command-line.ts
-# holds the same rules for comparing), so they travel as data.
-$quote = {
-  param([string]$a)
-  if ($a -ne '' -and $a -notmatch '[\s"]') { return $a }
-  $out = '"'
-  $slashes = 0
-  foreach ($ch in $a.ToCharArray()) {
-    if ($ch -eq '\') {
-      $slashes++
-      continue
-    }
-    if ($ch -eq '"') {
-      $out += ('\' * ($slashes * 2 + 1)) + '"'
-    } else {
-      $out += ('\' * $slashes) + $ch
-    }
-    $slashes = 0
-  }
-  return $out + ('\' * ($slashes * 2)) + '"'
-}
-$joinArgs = {
-  param($list)
-  return ((@($list) | Where-Object { $null -ne $_ } | ForEach-Object { & $quote ([string]$_) }) -join ' ')
-}
+# Uses $joinArgs (prelude quote.ps1).
 $name = [string]$in.name
 $sc = {
   param([string[]]$argv)

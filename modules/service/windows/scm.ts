@@ -3,7 +3,7 @@
  * with New-Service, configured through the SCM (Set-Service, Win32_Service.Change, sc.exe for
  * start type, recovery, privileges and SID type), never by writing its registry key.
  */
-import { psCommand } from '../../../src/core/powershell-script.ts';
+import { windowsCommand } from './script.ts';
 import type { AttributeChange, PowerShellCommand } from '../../../src/core/types.ts';
 import { settings, type ServiceDesired } from '../schema.ts';
 import { sameCommand, splitWindowsCommandLine } from './command-line.ts';
@@ -40,10 +40,10 @@ const sameSet = (a: readonly string[], b: readonly string[]): boolean => a.lengt
 /** The SCM registration of this method (not one NSSM runs). */
 const own = (c: WindowsServiceCurrent): ScmState | null => (c.scm !== null && c.scm.nssm === null ? c.scm : null);
 
-export const scmRemoval = (d: ServiceDesired, label: string): PowerShellCommand => psCommand('service/windows/scm-remove', { name: d.name }, label);
+export const scmRemoval = (d: ServiceDesired, label: string): PowerShellCommand => windowsCommand('service/windows/scm-remove', { name: d.name }, label);
 
 export function scmState(d: ServiceDesired, restart: boolean, label: string): PowerShellCommand {
-  return psCommand('service/windows/scm-state', { name: d.name, state: settings(d).state, restart }, label);
+  return windowsCommand('service/windows/scm-state', { name: d.name, state: settings(d).state, restart }, label);
 }
 
 export const scmDriver: WindowsDriver = {
@@ -77,7 +77,7 @@ export const scmDriver: WindowsDriver = {
     const commands: PowerShellCommand[] = [];
     // The host quotes the command line (scm-install/scm-configure): the arguments travel as data.
     const argv = [...(d.command ?? [])];
-    if (scm === null) commands.push(psCommand('service/windows/scm-install', { name: d.name, argv, display_name: w.display_name ?? d.name }, `create service ${d.name}`));
+    if (scm === null) commands.push(windowsCommand('service/windows/scm-install', { name: d.name, argv, display_name: w.display_name ?? d.name }, `create service ${d.name}`));
     const config = scmConfigInput(d, changes);
     if (scm !== null && changed(changes, 'command')) config['argv'] = argv;
     if (changed(changes, 'windows.required_privileges')) config['required_privileges'] = [...(w.required_privileges ?? [])];
@@ -86,7 +86,7 @@ export const scmDriver: WindowsDriver = {
       const r = scmRecovery(d);
       config['failure'] = { reset: r.reset, actions: scActionsArg(r.actions), on_non_crash: r.on_non_crash };
     }
-    if (Object.keys(config).length > 0) commands.push(psCommand('service/windows/scm-configure', { name: d.name, ...config }, `configure service ${d.name}`));
+    if (Object.keys(config).length > 0) commands.push(windowsCommand('service/windows/scm-configure', { name: d.name, ...config }, `configure service ${d.name}`));
     if (changed(changes, 'windows.password') && d.windows?.password !== undefined) commands.push(recordCommand(serviceRecord(d), d.windows.password, `record the password fingerprint of service ${d.name}`));
     const running = scm !== null && scmRunning(scm);
     const want = settings(d).state;

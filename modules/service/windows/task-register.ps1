@@ -1,31 +1,7 @@
 # Register (or replace) the scheduled task as a whole. Input: name, path, description, execute,
 # arguments (a list, quoted here), working_directory, trigger {at, user, delay}, user, group, logon_type, run_level,
 # restart_count, restart_interval, execution_time_limit, enabled, password (input only).
-# Arguments are quoted here, on the host, by the rules of CommandLineToArgvW (command-line.ts
-# holds the same rules for comparing), so they travel as data.
-$quote = {
-  param([string]$a)
-  if ($a -ne '' -and $a -notmatch '[\s"]') { return $a }
-  $out = '"'
-  $slashes = 0
-  foreach ($ch in $a.ToCharArray()) {
-    if ($ch -eq '\') {
-      $slashes++
-      continue
-    }
-    if ($ch -eq '"') {
-      $out += ('\' * ($slashes * 2 + 1)) + '"'
-    } else {
-      $out += ('\' * $slashes) + $ch
-    }
-    $slashes = 0
-  }
-  return $out + ('\' * ($slashes * 2)) + '"'
-}
-$joinArgs = {
-  param($list)
-  return ((@($list) | Where-Object { $null -ne $_ } | ForEach-Object { & $quote ([string]$_) }) -join ' ')
-}
+# Uses $joinArgs (prelude quote.ps1).
 $arguments = & $joinArgs $in.arguments
 $actionArgs = @{ Execute = [string]$in.execute }
 if ($arguments -ne '') { $actionArgs.Argument = $arguments }

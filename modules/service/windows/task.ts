@@ -3,7 +3,7 @@
  * Any change registers the whole task again (Register-ScheduledTask -Force), which is what Task
  * Scheduler does with an edited task anyway. Durations compare as durations (PT30S = 00:00:30).
  */
-import { psCommand } from '../../../src/core/powershell-script.ts';
+import { windowsCommand } from './script.ts';
 import type { AttributeChange, JsonValue, PowerShellCommand } from '../../../src/core/types.ts';
 import { settings, type ServiceDesired } from '../schema.ts';
 import { sameCommand, samePath, splitWindowsArgs } from './command-line.ts';
@@ -125,7 +125,7 @@ export function taskChanges(d: ServiceDesired, c: WindowsServiceCurrent, task: T
   return out;
 }
 
-const remove = (d: ServiceDesired, c: WindowsServiceCurrent): PowerShellCommand => psCommand('service/windows/task-remove', { name: d.name, path: c.task?.path ?? taskPath(d) }, `stop and delete scheduled task ${d.name}`);
+const remove = (d: ServiceDesired, c: WindowsServiceCurrent): PowerShellCommand => windowsCommand('service/windows/task-remove', { name: d.name, path: c.task?.path ?? taskPath(d) }, `stop and delete scheduled task ${d.name}`);
 
 export const taskDriver: WindowsDriver = {
   method: 'scheduled-task',
@@ -139,10 +139,10 @@ export const taskDriver: WindowsDriver = {
   apply(d, c, changes) {
     const commands: PowerShellCommand[] = [];
     if (c.task === null || changes.some((ch) => ch.attribute !== 'state')) {
-      commands.push(psCommand('service/windows/task-register', { ...taskSpec(d), password: d.windows?.password ?? null }, `register scheduled task ${taskPath(d)}${d.name}`));
+      commands.push(windowsCommand('service/windows/task-register', { ...taskSpec(d), password: d.windows?.password ?? null }, `register scheduled task ${taskPath(d)}${d.name}`));
     }
     if (changed(changes, 'windows.password') && d.windows?.password !== undefined) commands.push(recordCommand(taskRecord(d), d.windows.password, `record the password fingerprint of task ${d.name}`));
-    if (changed(changes, 'state') && d.state !== undefined) commands.push(psCommand('service/windows/task-state', { name: d.name, path: taskPath(d), state: d.state }, `${d.state === 'running' ? 'start' : 'stop'} scheduled task ${d.name}`));
+    if (changed(changes, 'state') && d.state !== undefined) commands.push(windowsCommand('service/windows/task-state', { name: d.name, path: taskPath(d), state: d.state }, `${d.state === 'running' ? 'start' : 'stop'} scheduled task ${d.name}`));
     return commands;
   },
 };
