@@ -96,6 +96,8 @@ export const userRightModule: Module<UserRightDesired, UserRightCurrent> = {
   apply(d, c) {
     const p = rightPlan(d, c);
     const what = [...p.add.map((a) => `grant ${a}`), ...p.remove.map((h) => `remove ${h.name}`)].join(', ');
-    return [windowsCommand(SCRIPT, { op: 'apply', right: d.name, add: p.add, remove: p.remove.map((h) => h.sid), accounts: [] }, `${d.name}: ${what}`)];
+    // SIDs known here go as SIDs: a virtual account's name resolves only once its service exists.
+    const add = p.add.map((a) => knownSid(a) ?? a);
+    return [windowsCommand(SCRIPT, { op: 'apply', right: d.name, add, remove: p.remove.map((h) => h.sid), accounts: [] }, `${d.name}: ${what}`)];
   },
 };
