@@ -84,7 +84,7 @@ export const schema = {
       type: 'string',
       pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$',
       maxLength: 64,
-      description: 'The service name: the systemd unit, init script, supervisor program and crontab marker are named after it.',
+      description: 'The service name: the systemd unit, init script, supervisor program and crontab marker are named after it (Windows: the SCM service or the scheduled task).',
     },
     ensure: { ...ensure, description: 'present (default); absent stops the service and removes every registration, file and crontab line provision created for it.' },
     description: { ...systemdSchema.properties.description, description: 'One line describing the service.' },
@@ -92,7 +92,7 @@ export const schema = {
       type: 'array',
       minItems: 1,
       items: { type: 'string', pattern: '^[^\\x00]*$' },
-      description: 'The program (an absolute path) and its arguments, one list element per argument: no shell, no word splitting.',
+      description: 'The program (an absolute path; on Windows C:\\... or \\\\server\\share\\...) and its arguments, one list element per argument: no shell, no word splitting (Windows: provision writes the command line with the quoting programs split it by).',
     },
     working_directory: {
       anyOf: [systemdSchema.properties.working_directory, windowsPath],
@@ -100,7 +100,7 @@ export const schema = {
     },
     environment: {
       ...systemdSchema.properties.environment,
-      description: 'Environment variables. Values from {{env "X"}} are secrets: redacted in plans, kept in root-only files (a 0600 env file for systemd, a 0640 root:<group> spec file for sysv/cron-reboot, a 0600 program file for supervisor).',
+      description: 'Environment variables. Values from {{env "X"}} are secrets: redacted in plans, kept in root-only files (a 0600 env file for systemd, a 0640 root:<group> spec file for sysv/cron-reboot, a 0600 program file for supervisor). Windows: method nssm only (AppEnvironmentExtra, in the service\'s registry key, which local users can read).',
     },
     user: { ...ownerRef, description: 'Run account (name or uid); the user resource of that name is an automatic dependency.' },
     group: { ...ownerRef, description: 'Run group (name or gid; default: the user\'s primary group); the group resource is an automatic dependency.' },
@@ -108,7 +108,7 @@ export const schema = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        destination: { type: 'string', enum: ['journal', 'files'], default: 'journal', description: 'journal (default) or files (stdout.log and stderr.log in log.directory).' },
+        destination: { type: 'string', enum: ['journal', 'files'], default: 'journal', description: 'journal (default; on Windows: no redirection) or files (stdout.log and stderr.log in log.directory; Windows: method nssm, with windows.nssm.rotation).' },
         directory: { anyOf: [absolutePath, windowsPath], description: 'Directory of the log files (default /var/log/<name>; on Windows (nssm) C:\\ProgramData\\<name>\\logs), created owned by the run account.' },
       },
       description: 'Where stdout and stderr go.',
@@ -153,7 +153,7 @@ export const schema = {
       description: 'How the service is started at boot.',
     },
     enabled: { type: 'boolean', default: true, description: 'Start at boot.' },
-    state: { type: 'string', enum: ['running', 'stopped'], default: 'running', description: 'Whether the service is running now.' },
+    state: { type: 'string', enum: ['running', 'stopped'], default: 'running', description: 'Whether the service is running now (scheduled-task: managed only when set; a task at logon runs when someone logs on).' },
     hardening: {
       type: 'object',
       additionalProperties: false,
