@@ -44,7 +44,13 @@ if ($null -ne $in.dependencies) {
 if ($null -ne $in.account) {
   $accountName = [string]$in.account.name
   if ($accountName.StartsWith('.\')) { $accountName = $env:COMPUTERNAME + $accountName.Substring(1) }
-  & $change @{ StartName = $accountName; StartPassword = [string]$in.account.password } 'account'
+  if ([string]::IsNullOrEmpty([string]$in.account.password)) {
+    # Built-in, virtual and gMSA accounts: no password, the documented sc.exe form.
+    & $sc @('config', $name, 'obj=', $accountName)
+  } else {
+    # A user's password goes to the SCM as method input, never onto a command line.
+    & $change @{ StartName = $accountName; StartPassword = [string]$in.account.password } 'account'
+  }
   $done += 'account'
 }
 if ($null -ne $in.required_privileges) {
