@@ -63,6 +63,7 @@ describe('restart policy mappings', () => {
     const r = scmRecovery({ ...base, restart: { policy: 'on-failure', delay: 5, backoff: { max_delay: 60 } } });
     assert.deepEqual(r.actions.map((a) => a.delay), [5000, 10000, 20000, 40000, 60000]);
     const l = scmRecovery({ ...base, restart: { policy: 'on-failure', delay: 2, start_limit: { burst: 3, interval: 600 } } });
+    assert.equal(scmRecovery({ ...base, restart: { start_limit: { burst: 20, interval: 600 } } }).actions.length, 21, 'one restart per allowed start, then none');
     assert.deepEqual(l, { reset: 600, actions: [{ type: 'restart', delay: 2000 }, { type: 'restart', delay: 2000 }, { type: 'restart', delay: 2000 }, { type: 'none', delay: 0 }], on_non_crash: true });
   });
 

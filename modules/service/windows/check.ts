@@ -1,6 +1,6 @@
 /** What the Windows methods cannot express of the common model: errors, or warnings with restart.allow_downgrade. */
 import type { Problem, ServiceDesired, Settings } from '../schema.ts';
-import { TASK_MIN_INTERVAL } from './recovery.ts';
+import { MAX_SCM_BURST, TASK_MIN_INTERVAL } from './recovery.ts';
 import { accountKind } from './sid.ts';
 
 export function windowsChecks(d: ServiceDesired, s: Settings): Problem[] {
@@ -41,6 +41,7 @@ export function windowsChecks(d: ServiceDesired, s: Settings): Problem[] {
   if (d.wait_for_network) limit('wait_for_network', `method ${m} cannot wait until the network is online`, m === 'scheduled-task' ? 'use a trigger delay' : 'add windows.dependencies (e.g. [Tcpip, Dnscache]) and remove wait_for_network');
   const r = d.restart;
   if (m === 'windows-service' && s.policy === 'always') limit('restart.policy', 'the Service Control Manager runs recovery actions only when a service fails (crash or non-zero exit), not after a clean stop', 'use restart.policy: on-failure');
+  if (m === 'windows-service' && r?.start_limit && r.start_limit.burst > MAX_SCM_BURST) limit('restart.start_limit.burst', `the SCM holds one recovery action per restart; provision writes at most ${MAX_SCM_BURST}`, `use a burst of ${MAX_SCM_BURST} or fewer`);
   if (m === 'nssm') {
     if (r?.start_limit) limit('restart.start_limit', 'NSSM restarts without a limit (it only throttles runs shorter than AppThrottle)', 'remove restart.start_limit');
     if (r?.backoff) limit('restart.backoff', 'NSSM doubles its pause only after runs shorter than AppThrottle (set to backoff.max_delay), with its own fixed cap', 'remove restart.backoff');

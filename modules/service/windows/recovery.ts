@@ -24,6 +24,8 @@ export interface ScmRecovery {
 const TYPES: readonly ScmActionType[] = ['none', 'restart', 'reboot', 'run'];
 /** Enough actions to show a backoff; the last one repeats for every later failure. */
 const MAX_ACTIONS = 8;
+/** The SCM keeps one action per restart: a start limit above this is refused (or capped). */
+export const MAX_SCM_BURST = 64;
 export const DEFAULT_RESET = 86400;
 
 /**
@@ -85,7 +87,7 @@ export function scmRecovery(d: ServiceDesired): ScmRecovery {
   const s = settings(d);
   if (s.policy === 'never') return { reset: 0, actions: [], on_non_crash: false };
   const limit = d.restart?.start_limit;
-  const n = limit ? Math.min(limit.burst, MAX_ACTIONS - 1) : backoffLength(d);
+  const n = limit ? Math.min(limit.burst, MAX_SCM_BURST) : backoffLength(d);
   const actions: ScmAction[] = delays(d, n, 1).map((delay) => ({ type: 'restart', delay }));
   // After `burst` failures within the reset period the service stays down: a final "none" repeats.
   if (limit) actions.push({ type: 'none', delay: 0 });
