@@ -15,6 +15,7 @@ import { registryValueModule } from './registry_value/index.ts';
 import { serviceModule } from './service/index.ts';
 import { systemdServiceModule } from './systemd_service/index.ts';
 import { userModule } from './user/index.ts';
+import { userRightModule } from './user_right/index.ts';
 
 /** A module with its state types erased: the engine only passes values a module produced or the schema checked. */
 export type AnyModule = Module<unknown, unknown>;
@@ -36,6 +37,7 @@ export const modules: readonly AnyModule[] = [
   erase(registryKeyModule),
   erase(registryValueModule),
   erase(registryAclModule),
+  erase(userRightModule),
 ];
 
 const byKind = new Map(modules.map((m) => [m.kind, m]));

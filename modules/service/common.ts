@@ -3,11 +3,11 @@ import { atomicWrite } from '../../src/core/atomic-write.ts';
 import type { AttributeChange, Command } from '../../src/core/types.ts';
 import { chownRef } from '../file/index.ts';
 import type { ServiceCurrent } from './probe.ts';
-import type { Method, ServiceDesired } from './schema.ts';
+import type { LinuxMethod, ServiceDesired } from './schema.ts';
 
 /** A method driver: how one autostart method registers, diffs, applies and removes a service. */
 export interface Driver {
-  readonly method: Method;
+  readonly method: LinuxMethod;
   /** Delete changes for what this method left on the host ([] when nothing is there). */
   traces(d: ServiceDesired, c: ServiceCurrent): AttributeChange[];
   /** Stop the service as this method runs it and remove its registration. */

@@ -6,7 +6,7 @@
 import { resolveChecks, type ServiceHealth } from '../../src/core/health.ts';
 import type { Command } from '../../src/core/types.ts';
 import { systemdMainPid } from '../systemd_service/health.ts';
-import { settings, type Method, type ServiceDesired } from './schema.ts';
+import { isWindowsMethod, settings, type LinuxMethod, type Method, type ServiceDesired } from './schema.ts';
 import { pidPath } from './spec.ts';
 
 /** The first RUNNING process of the program group. */
@@ -20,7 +20,7 @@ const WRAPPER_CHILD = [
   'done',
 ].join('\n');
 
-function mainPid(method: Method, name: string): Command {
+function mainPid(method: LinuxMethod, name: string): Command {
   switch (method) {
     case 'systemd':
       return systemdMainPid(`${name}.service`);
@@ -43,6 +43,7 @@ function journalOf(method: Method, name: string): string[] {
 export function health(d: ServiceDesired): ServiceHealth | null {
   const s = settings(d);
   if (!s.present || s.state !== 'running' || (!d.health?.length && !d.verify)) return null;
+  if (isWindowsMethod(s.method)) return null; // refused by check(): the checks are POSIX scripts
   return {
     checks: resolveChecks(d.health),
     journal: journalOf(s.method, d.name),

@@ -1,12 +1,13 @@
 /**
- * `service`: one service described once, started at boot by one of four methods (systemd, sysv,
- * cron-reboot, supervisor) with the same run account, restart policy and logging. The single
+ * `service`: one service described once, started at boot by one of four Linux methods (systemd,
+ * sysv, cron-reboot, supervisor) or three Windows methods (windows-service, nssm, scheduled-task;
+ * see windows/) with the same run account, restart policy and logging. The single
  * probe reads every method's registration, so a change of `autostart.method` plans the removal of
  * the old registration (stopping the old instance first) and the creation of the new one in one
  * plan; `absent` removes every trace of every method.
  */
 import { unchanged } from '../../src/core/diff.ts';
-import type { AttributeChange, AutoEdge, Command, DiffResult, Module } from '../../src/core/types.ts';
+import type { AttributeChange, AutoEdge, Command, DiffResult, HostCommand, Module } from '../../src/core/types.ts';
 import { ensureOwnedDir, type Driver } from './common.ts';
 import { cronDriver } from './methods/cron.ts';
 import { supervisorDriver } from './methods/supervisor.ts';
@@ -15,28 +16,31 @@ import { backoffSupport, BACKOFF_SYSTEMD, systemdDriver } from './methods/system
 import { wrappedRemove, wrappedTraces } from './methods/wrapped.ts';
 import { health } from './health.ts';
 import { parse, probe, type ServiceCurrent } from './probe.ts';
-import { check, schema, settings, type Method, type ServiceDesired } from './schema.ts';
+import { check, isWindowsMethod, schema, settings, type LinuxMethod, type ServiceDesired } from './schema.ts';
+import { windowsApply, windowsDiff } from './windows/index.ts';
+import { isWindowsCurrent, parseWindows, windowsProbe, type WindowsServiceCurrent } from './windows/read.ts';
+import { windowsEdges } from './windows/edges.ts';
 
 export type { ServiceCurrent } from './probe.ts';
 export type { ServiceDesired } from './schema.ts';
 
-export const DRIVERS: Readonly<Record<Method, Driver>> = {
+export const DRIVERS: Readonly<Record<LinuxMethod, Driver>> = {
   systemd: systemdDriver,
   sysv: sysvDriver,
   'cron-reboot': cronDriver,
   supervisor: supervisorDriver,
 };
 
-const usesWrapper = (m: Method): boolean => m === 'sysv' || m === 'cron-reboot';
+const usesWrapper = (m: LinuxMethod): boolean => m === 'sysv' || m === 'cron-reboot';
 const numeric = (v: string): boolean => /^[0-9]+$/.test(v);
 
 /** Methods other than `keep` that left something on the host. */
-function others(d: ServiceDesired, c: ServiceCurrent, keep: Method | null): Driver[] {
+function others(d: ServiceDesired, c: ServiceCurrent, keep: LinuxMethod | null): Driver[] {
   return Object.values(DRIVERS).filter((dr) => dr.method !== keep && dr.traces(d, c).length > 0);
 }
 
 /** Which method a registration on the host belongs to (for the plan's autostart.method line). */
-function registeredMethods(d: ServiceDesired, c: ServiceCurrent): Method[] {
+function registeredMethods(d: ServiceDesired, c: ServiceCurrent): LinuxMethod[] {
   return Object.values(DRIVERS).filter((dr) => dr.exists(c)).map((dr) => dr.method);
 }
 
@@ -45,8 +49,20 @@ function logDirChange(d: ServiceDesired, c: ServiceCurrent): AttributeChange[] {
   return s.log === 'files' && c.log_dir === null ? [{ attribute: 'log_directory_created', before: undefined, after: s.logDirectory }] : [];
 }
 
-export function diff(d: ServiceDesired, c: ServiceCurrent): DiffResult {
+/** A Windows method with a Linux read state (or the reverse) is a bug in the engine's host routing. */
+function platformMismatch(d: ServiceDesired): Error {
+  return new Error(`service ${d.name}: method ${settings(d).method} was read on a host of the other platform`);
+}
+
+export function diff(d: ServiceDesired, c: AnyServiceCurrent): DiffResult {
   const s = settings(d);
+  if (isWindowsMethod(s.method) !== isWindowsCurrent(c)) throw platformMismatch(d);
+  if (isWindowsCurrent(c)) return windowsDiff(d, c);
+  return linuxDiff(d, c, s.method as LinuxMethod);
+}
+
+function linuxDiff(d: ServiceDesired, c: ServiceCurrent, method: LinuxMethod): DiffResult {
+  const s = { ...settings(d), method };
   if (!s.present) {
     const changes = [...Object.values(DRIVERS).flatMap((dr) => dr.traces(d, c)), ...wrappedTraces(d, c)];
     return changes.length > 0 ? { status: 'change', action: 'delete', changes } : unchanged(`service ${d.name} is absent`);
@@ -78,8 +94,15 @@ function dedupe(commands: readonly Command[]): Command[] {
   });
 }
 
-export function apply(d: ServiceDesired, c: ServiceCurrent, result: DiffResult & { status: 'change' }): Command[] {
+export function apply(d: ServiceDesired, c: AnyServiceCurrent, result: DiffResult & { status: 'change' }): HostCommand[] {
   const s = settings(d);
+  if (isWindowsMethod(s.method) !== isWindowsCurrent(c)) throw platformMismatch(d);
+  if (isWindowsCurrent(c)) return windowsApply(d, c, result);
+  return linuxApply(d, c, s.method as LinuxMethod, result);
+}
+
+function linuxApply(d: ServiceDesired, c: ServiceCurrent, method: LinuxMethod, result: DiffResult & { status: 'change' }): Command[] {
+  const s = { ...settings(d), method };
   if (!s.present) return dedupe([...Object.values(DRIVERS).flatMap((dr) => dr.remove(d, c)), ...wrappedRemove(d, c)]);
   const driver = DRIVERS[s.method];
   // Old registrations first: the old instance stops before the new one starts (one instance).
@@ -96,16 +119,20 @@ export function apply(d: ServiceDesired, c: ServiceCurrent, result: DiffResult &
   return commands;
 }
 
-export const serviceModule: Module<ServiceDesired, ServiceCurrent> = {
+export type AnyServiceCurrent = ServiceCurrent | WindowsServiceCurrent;
+
+export const serviceModule: Module<ServiceDesired, AnyServiceCurrent> = {
   kind: 'service',
-  summary: 'A service described once and started at boot by systemd, a SysV init script, a cron @reboot line or supervisor, with one run account, restart policy and logging; switching methods removes the old registration.',
-  platforms: ['linux'],
+  summary: 'A service described once and started at boot by systemd, a SysV init script, a cron @reboot line or supervisor (Linux), or by the Service Control Manager, NSSM or a scheduled task (Windows), with one run account, restart policy and logging; switching methods removes the old registration.',
+  platforms: ['linux', 'windows'],
+  platformOf: (d) => (isWindowsMethod(settings(d).method) ? 'windows' : 'linux'),
   schema,
-  sensitiveAttributes: [],
+  sensitiveAttributes: ['windows.password'],
   name: (d) => d.name,
   removal: (d) => ({ name: d.name, ensure: 'absent' }),
   edges(d): AutoEdge[] {
     const s = settings(d);
+    if (isWindowsMethod(s.method)) return windowsEdges(d);
     const edges: AutoEdge[] = [];
     if (d.user !== undefined && !numeric(d.user)) edges.push({ kind: 'user', name: d.user });
     if (d.group !== undefined && !numeric(d.group)) edges.push({ kind: 'group', name: d.group });
@@ -120,10 +147,10 @@ export const serviceModule: Module<ServiceDesired, ServiceCurrent> = {
     return edges;
   },
   check,
-  probe,
-  parse,
+  probe: (d) => (isWindowsMethod(settings(d).method) ? windowsProbe(d) : probe(d)),
+  parse: (result, d, facts) => (isWindowsMethod(settings(d).method) ? parseWindows(result) : parse(result, d, facts)),
   // Restarts by a method itself change pids, not the plan.
-  stableState: (c) => ({
+  stableState: (c) => (isWindowsCurrent(c) ? c : {
     ...c,
     systemd: (({ main_pid: _p, sub_state: _s, active_state: _a, ...rest }) => rest)(c.systemd),
     wrapper_pid: c.wrapper_pid !== null,
@@ -134,8 +161,8 @@ export const serviceModule: Module<ServiceDesired, ServiceCurrent> = {
   health,
   refresh(d, c, ownDiff) {
     const s = settings(d);
-    if (!s.present || s.state !== 'running') return null;
+    if (!s.present || s.state !== 'running' || isWindowsMethod(s.method)) return null;
     if (ownDiff.status === 'change' && ownDiff.changes.some((ch) => ch.attribute === 'state' || ch.attribute === 'autostart.method' || ch.before === undefined)) return null;
-    return { reason: 'notified by a change', commands: DRIVERS[s.method].restart(d) };
+    return { reason: 'notified by a change', commands: DRIVERS[s.method as LinuxMethod].restart(d) };
   },
 };

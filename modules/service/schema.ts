@@ -2,9 +2,16 @@
 import { checkHealth, healthSchema, verifySchema, type HealthAttributes } from '../../src/core/health.ts';
 import { absolutePath, ensure, ownerRef } from '../../src/core/schema-fragments.ts';
 import { schema as systemdSchema } from '../systemd_service/schema.ts';
+import { windowsChecks } from './windows/check.ts';
+import { windowsPath, windowsSchema, type WindowsDesired } from './windows/schema.ts';
 
-export type Method = 'systemd' | 'sysv' | 'cron-reboot' | 'supervisor';
-export const METHODS: readonly Method[] = ['systemd', 'sysv', 'cron-reboot', 'supervisor'];
+export type LinuxMethod = 'systemd' | 'sysv' | 'cron-reboot' | 'supervisor';
+export type WindowsMethod = 'windows-service' | 'nssm' | 'scheduled-task';
+export type Method = LinuxMethod | WindowsMethod;
+export const LINUX_METHODS: readonly LinuxMethod[] = ['systemd', 'sysv', 'cron-reboot', 'supervisor'];
+export const WINDOWS_METHODS: readonly WindowsMethod[] = ['windows-service', 'nssm', 'scheduled-task'];
+export const METHODS: readonly Method[] = [...LINUX_METHODS, ...WINDOWS_METHODS];
+export const isWindowsMethod = (m: Method): m is WindowsMethod => (WINDOWS_METHODS as readonly string[]).includes(m);
 export type Policy = 'always' | 'on-failure' | 'never';
 
 export interface ServiceDesired extends HealthAttributes {
@@ -33,6 +40,7 @@ export interface ServiceDesired extends HealthAttributes {
   readonly numprocs?: number;
   readonly reads?: readonly string[];
   readonly writes?: readonly string[];
+  readonly windows?: WindowsDesired;
 }
 
 /** The desired state with defaults filled in. */
@@ -77,7 +85,7 @@ export const schema = {
       type: 'string',
       pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$',
       maxLength: 64,
-      description: 'The service name: the systemd unit, init script, supervisor program and crontab marker are named after it.',
+      description: 'The service name: the systemd unit, init script, supervisor program and crontab marker are named after it (Windows: the SCM service or the scheduled task).',
     },
     ensure: { ...ensure, description: 'present (default); absent stops the service and removes every registration, file and crontab line provision created for it.' },
     description: { ...systemdSchema.properties.description, description: 'One line describing the service.' },
@@ -85,12 +93,15 @@ export const schema = {
       type: 'array',
       minItems: 1,
       items: { type: 'string', pattern: '^[^\\x00]*$' },
-      description: 'The program (an absolute path) and its arguments, one list element per argument: no shell, no word splitting.',
+      description: 'The program (an absolute path; on Windows C:\\... or \\\\server\\share\\...) and its arguments, one list element per argument: no shell, no word splitting (Windows: provision writes the command line with the quoting programs split it by).',
     },
-    working_directory: { ...systemdSchema.properties.working_directory, description: 'Working directory of the program; the directory resource of that path is an automatic dependency.' },
+    working_directory: {
+      anyOf: [systemdSchema.properties.working_directory, windowsPath],
+      description: 'Working directory of the program (Windows: a path like C:\\app, methods nssm and scheduled-task); the directory resource of that path is an automatic dependency.',
+    },
     environment: {
       ...systemdSchema.properties.environment,
-      description: 'Environment variables. Values from {{env "X"}} are secrets: redacted in plans, kept in root-only files (a 0600 env file for systemd, a 0640 root:<group> spec file for sysv/cron-reboot, a 0600 program file for supervisor).',
+      description: 'Environment variables. Values from {{env "X"}} are secrets: redacted in plans, kept in root-only files (a 0600 env file for systemd, a 0640 root:<group> spec file for sysv/cron-reboot, a 0600 program file for supervisor). Windows: method nssm only (AppEnvironmentExtra, in the service\'s registry key, which local users can read).',
     },
     user: { ...ownerRef, description: 'Run account (name or uid); the user resource of that name is an automatic dependency.' },
     group: { ...ownerRef, description: 'Run group (name or gid; default: the user\'s primary group); the group resource is an automatic dependency.' },
@@ -98,8 +109,8 @@ export const schema = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        destination: { type: 'string', enum: ['journal', 'files'], default: 'journal', description: 'journal (default) or files (stdout.log and stderr.log in log.directory).' },
-        directory: { ...absolutePath, description: 'Directory of the log files (default /var/log/<name>), created owned by the run account.' },
+        destination: { type: 'string', enum: ['journal', 'files'], default: 'journal', description: 'journal (default; on Windows: no redirection) or files (stdout.log and stderr.log in log.directory; Windows: method nssm, with windows.nssm.rotation).' },
+        directory: { anyOf: [absolutePath, windowsPath], description: 'Directory of the log files (default /var/log/<name>; on Windows (nssm) C:\\ProgramData\\<name>\\logs), created owned by the run account.' },
       },
       description: 'Where stdout and stderr go.',
     },
@@ -138,12 +149,12 @@ export const schema = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        method: { type: 'string', enum: [...METHODS], default: 'systemd', description: 'How the service starts at boot. Changing it removes the old registration and creates the new one in one plan.' },
+        method: { type: 'string', enum: [...METHODS], default: 'systemd', description: 'How the service starts at boot: systemd, sysv, cron-reboot, supervisor (Linux) or windows-service (the Service Control Manager), nssm, scheduled-task (Windows; settings under `windows`). Changing it removes the old registration and creates the new one in one plan.' },
       },
       description: 'How the service is started at boot.',
     },
     enabled: { type: 'boolean', default: true, description: 'Start at boot.' },
-    state: { type: 'string', enum: ['running', 'stopped'], default: 'running', description: 'Whether the service is running now.' },
+    state: { type: 'string', enum: ['running', 'stopped'], default: 'running', description: 'Whether the service is running now (scheduled-task: managed only when set; a task at logon runs when someone logs on).' },
     hardening: {
       type: 'object',
       additionalProperties: false,
@@ -159,6 +170,7 @@ export const schema = {
     writes: { type: 'array', items: absolutePath, uniqueItems: true, description: 'Files or directories the service writes: dependencies whose change restarts it.' },
     health: healthSchema,
     verify: verifySchema,
+    windows: windowsSchema,
   },
 } as const;
 
@@ -209,7 +221,19 @@ export function check(d: ServiceDesired): Problem[] {
   const problems: Problem[] = [];
   const program = d.command?.[0];
   if (s.present && program === undefined) problems.push({ attribute: 'command', message: 'command is required unless ensure is absent' });
-  if (program !== undefined && !PROGRAM.test(program)) {
+  const windows = isWindowsMethod(s.method);
+  if (program !== undefined && windows && !new RegExp(windowsPath.pattern).test(program)) {
+    problems.push({ attribute: 'command.0', message: `the program ${JSON.stringify(program)} is not an absolute Windows path`, hint: 'give the full path, e.g. C:\\Program Files\\App\\app.exe' });
+  }
+  if (windows && (d.health?.length || d.verify)) {
+    problems.push({ attribute: d.health?.length ? 'health' : 'verify', message: `health checks and verify: restart run on Linux hosts only; method ${s.method} is a Windows method`, hint: 'remove health/verify from this service (Windows health checks are not built yet)' });
+  }
+  if (!windows) {
+    for (const [attribute, path] of [['working_directory', d.working_directory], ['log.directory', d.log?.directory]] as const) {
+      if (path !== undefined && !path.startsWith('/')) problems.push({ attribute, message: `${JSON.stringify(path)} is a Windows path; method ${s.method} runs on Linux`, hint: 'give an absolute POSIX path, or use a Windows method' });
+    }
+  }
+  if (program !== undefined && !windows && !PROGRAM.test(program)) {
     problems.push({ attribute: 'command.0', message: `the program ${JSON.stringify(program)} is not an absolute, normalised path`, hint: 'give the full path, e.g. /usr/bin/python3' });
   }
   const b = d.restart?.backoff;
@@ -219,5 +243,7 @@ export function check(d: ServiceDesired): Problem[] {
   }
   if (s.present) problems.push(...methodLimits(d, s));
   problems.push(...checkHealth(d, s.present && s.state === 'running'));
+  if (windows) problems.push(...windowsChecks(d, s));
+  else if (d.windows !== undefined) problems.push({ attribute: 'windows', message: `windows settings have no effect with method ${s.method}`, hint: 'use autostart.method windows-service, nssm or scheduled-task, or remove windows' });
   return problems;
 }

@@ -77,3 +77,9 @@ function findCycle(nodes: string[], needs: Map<string, Set<string>>): string[] {
   }
   return nodes;
 }
+
+/** Edges a module marked as probably needed (`ifMissing`) whose target the playbook lacks: warnings. */
+export function missingEdgeAdvice(resources: readonly ResourceInstance[]): { resource: ResourceInstance; message: string; hint?: string }[] {
+  const refs = new Set(resources.map((r) => `${r.module.kind}:${r.name}`));
+  return resources.flatMap((r) => r.module.edges(r.desired).flatMap((e) => (e.ifMissing && !refs.has(`${e.kind}:${e.name}`) ? [{ resource: r, ...e.ifMissing }] : [])));
+}

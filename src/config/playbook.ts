@@ -10,7 +10,7 @@ import { digest } from '../core/json.ts';
 import { redactDesired } from '../engine/redact.ts';
 import { crossResourceProblems, platformProblems } from './cross-checks.ts';
 import { dedupe, hasErrors, type Diagnostic } from './diagnostics.ts';
-import { buildGraph, type ResourceGraph } from './graph.ts';
+import { buildGraph, missingEdgeAdvice, type ResourceGraph } from './graph.ts';
 import { defaultInventory, hostOs, loadInventory, selectHosts, type Inventory, type InventoryHost } from './inventory.ts';
 import type { ResourceInstance } from './resource.ts';
 import { schemaDiagnostics } from './schema-errors.ts';
@@ -137,6 +137,9 @@ export function loadConfiguration(options: LoadOptions): { config?: Configuratio
           ? { severity: 'error', location: prob.resource.location, path: '', host: hostName, message: `${prob.resource.address} requires ${prob.target}, which is not in the playbook for this host`, hint: 'requires takes resource addresses such as user:app or file:/etc/app.conf' }
           : { severity: 'error', location: prob.resource.location, path: '', host: hostName, message: `dependency cycle: ${prob.cycle.join(' -> ')}`, hint: 'remove one of the requires (or the attribute that creates the automatic edge)' },
       );
+    }
+    for (const a of missingEdgeAdvice(entry.resources)) {
+      diagnostics.push({ severity: 'warning', location: a.resource.location, path: '', host: hostName, message: `${a.resource.address}: ${a.message}`, ...(a.hint === undefined ? {} : { hint: a.hint }) });
     }
     if (graph) hosts.push({ host: inventory.hosts.get(hostName) as InventoryHost, graph, secrets: [...entry.secrets], prune: entry.prune });
   }

@@ -95,6 +95,8 @@ export interface ResourceRef {
 /** An edge a module declares. `notify` edges also refresh the dependent when the target changes. */
 export interface AutoEdge extends ResourceRef {
   readonly notify?: boolean;
+  /** When the playbook lacks the target, validate warns with this (the resource likely needs it). */
+  readonly ifMissing?: { readonly message: string; readonly hint?: string };
 }
 
 /** A JSON Schema fragment (draft 2020-12 subset accepted by Ajv). */

@@ -274,7 +274,7 @@ describe('edges in a playbook', () => {
         '',
       ].join('\n'),
     });
-    const r = loadConfiguration({ playbook: join(dir, 'play.yml') });
+    const r = loadConfiguration({ playbook: join(dir, 'play.yml'), inventory: 'playbooks/inventory.windows.example.yml' });
     assert.deepEqual(r.diagnostics.map(formatDiagnostic), []);
     const graph = r.config?.hosts[0]?.graph;
     assert.ok(graph);
