@@ -13,7 +13,7 @@ import { validator } from '../../src/config/schema.ts';
 import { planFleet } from '../../src/engine/fleet.ts';
 import type { PlanDocument } from '../../src/engine/plan-document.ts';
 import { transportFor } from '../../src/transport/factory.ts';
-import { bootHosts, harnessPrerequisites, hostExec, rebootHost, shutdownHosts, type TestFleet } from '../harness/hosts.ts';
+import { bootHosts, harnessPrerequisites, hostExec, hostOutput, rebootHost, shutdownHosts, type TestFleet } from '../harness/hosts.ts';
 import { provision } from './cli.ts';
 
 const HOSTS = 3;
@@ -105,11 +105,7 @@ function write(name: string, text: string): string {
   return p;
 }
 
-async function onHost(i: number, ...cmd: string[]): Promise<string> {
-  const r = await hostExec(i, cmd);
-  assert.equal(r.code, 0, `${cmd.join(' ')} on host ${i}: ${r.stderr}`);
-  return r.stdout.trim();
-}
+const onHost = hostOutput;
 
 async function planJson(args: string[]): Promise<{ code: number; doc: PlanDocument; stderr: string }> {
   const r = await provision(['plan', '--json', '--detailed-exitcode', ...args], { env });

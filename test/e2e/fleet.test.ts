@@ -15,7 +15,7 @@ import { applyFleet } from '../../src/engine/fleet.ts';
 import type { PlanDocument } from '../../src/engine/plan-document.ts';
 import type { HostPlan } from '../../src/engine/plan.ts';
 import { transportFor } from '../../src/transport/factory.ts';
-import { bootHosts, harnessPrerequisites, hostExec, shutdownHosts, type TestFleet } from '../harness/hosts.ts';
+import { bootHosts, harnessPrerequisites, hostExec, hostOutput, shutdownHosts, type TestFleet } from '../harness/hosts.ts';
 import { fleetInventory } from '../harness/inventory.ts';
 import { observedTransport } from '../harness/observed-transport.ts';
 import { provision } from './cli.ts';
@@ -58,11 +58,7 @@ function write(name: string, text: string): string {
   return p;
 }
 
-async function onHost(i: number, ...cmd: string[]): Promise<string> {
-  const r = await hostExec(i, cmd);
-  assert.equal(r.code, 0, `${cmd.join(' ')} on host ${i}: ${r.stderr}`);
-  return r.stdout.trim();
-}
+const onHost = hostOutput;
 
 function hostIn(doc: PlanDocument, name: string): HostPlan {
   const h = doc.hosts.find((x) => x.host === name);

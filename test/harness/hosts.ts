@@ -138,6 +138,13 @@ export async function hostExec(index: number, cmd: string[]): Promise<ExecResult
   return r;
 }
 
+/** hostExec that must succeed: its trimmed stdout, or an error naming the command, host and stderr. */
+export async function hostOutput(index: number, ...cmd: string[]): Promise<string> {
+  const r = await hostExec(index, cmd);
+  if (r.code !== 0) throw new Error(`${cmd.join(' ')} on host ${index} exited with ${r.code}: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
 /** `systemctl reboot` inside host `index`; resolves once it answers ssh from a new PID 1 and has booted. */
 export async function rebootHost(index: number): Promise<void> {
   checkIndex(index);
