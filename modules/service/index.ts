@@ -128,6 +128,7 @@ export const serviceModule: Module<ServiceDesired, AnyServiceCurrent> = {
   platformOf: (d) => (isWindowsMethod(settings(d).method) ? 'windows' : 'linux'),
   schema,
   sensitiveAttributes: ['windows.password'],
+  publicAttributes: ['health'],
   name: (d) => d.name,
   removal: (d) => ({ name: d.name, ensure: 'absent' }),
   edges(d): AutoEdge[] {

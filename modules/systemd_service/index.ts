@@ -23,6 +23,7 @@ export const systemdServiceModule: Module<SystemdServiceDesired, ServiceCurrent>
   // Which variables are secrets is known per value (templates marking them): the engine redacts
   // `environment.<KEY>` paths; values being removed are never shown.
   sensitiveAttributes: [],
+  publicAttributes: ['health'],
   name: (d) => d.name,
   removal: (d) => ({ name: d.name, ensure: 'absent' }),
   edges(d): AutoEdge[] {

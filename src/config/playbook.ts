@@ -267,6 +267,10 @@ function instances(play: RawPlay, p: number, src: YamlSource, sensitive: Map<num
     for (const c of mod.check?.(desired) ?? []) {
       diagnostics.push({ severity: c.severity ?? 'error', location: locate(src, [...path, c.attribute]), path: pointer([...path, c.attribute]), message: c.message, hint: c.hint, host });
     }
+    for (const secret of [...paths].filter((sp) => (mod.publicAttributes ?? []).some((a) => sp === a || sp.startsWith(`${a}.`)))) {
+      const at = [...path, ...secret.split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k))];
+      diagnostics.push({ severity: 'error', location: locate(src, at), path: pointer(at), message: `${secret} holds a secret, and its value would be on a command line on the host`, hint: 'let the check read the secret on the host (e.g. a command that reads a root-only file) instead of templating it in', host });
+    }
     const name = mod.name(desired);
     const redacted = redactDesired(desired, paths);
     out.push({

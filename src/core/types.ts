@@ -114,6 +114,11 @@ export interface Module<D, C> {
   readonly schema: JsonSchema;
   /** Attributes whose values are secrets; the engine redacts them everywhere. */
   readonly sensitiveAttributes: readonly string[];
+  /**
+   * Attributes whose values end up on a command line on the host (health checks): validate
+   * refuses a secret there, since anyone on the host could read it from the process list.
+   */
+  readonly publicAttributes?: readonly string[];
   /** The identity of the resource within its kind: a user name, a path, a unit name. */
   name(desired: D): string;
   /** Resources this one needs when the playbook has them: a service needs its account and files. */

@@ -82,3 +82,22 @@ describe('resources and the host platform', () => {
 `), []);
   });
 });
+
+describe('secrets where they would be visible on the host', () => {
+  test('a health check that templates in a secret is refused by validate, at the value', () => {
+    const dir = tempFiles({
+      'play.yml': `- hosts: all
+  resources:
+    - kind: service
+      name: web
+      command: [/usr/bin/web]
+      health:
+        - http: { url: 'http://127.0.0.1/health?token={{env "TOKEN"}}' }
+`,
+    });
+    const errs = loadConfiguration({ playbook: join(dir, 'play.yml'), environment: { TOKEN: 's3cret' } }).diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
+    assert.equal(errs.length, 1, errs.join('\n'));
+    assert.match(errs[0] ?? '', /play\.yml:7:\d+: error: health\.0\.http\.url holds a secret, and its value would be on a command line on the host/);
+    assert.ok(!errs[0]?.includes('s3cret'));
+  });
+});
