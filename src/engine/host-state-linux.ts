@@ -1,7 +1,9 @@
 /**
  * The lock and the ledger on a Linux host, as POSIX sh. The lock is a directory (mkdir is atomic
  * on every local file system) holding holder.json; the ledger is one JSON file replaced by rename.
- * Everything lives in one root-only directory, /var/lib/provision by default.
+ * Both live in /var/lib/provision by default. That directory stays 0755: services keep their own
+ * state below it (a respawn wrapper running as the service's user writes its pid file there), so
+ * secrecy comes from the entries themselves: the lock directory is 0700, the ledger file 0600.
  */
 import type { Command } from '../core/types.ts';
 import { LOCK_HELD_EXIT, type HostStateScripts, type LockHolder } from './host-state.ts';
@@ -10,7 +12,7 @@ export const DEFAULT_LINUX_STATE_DIR = '/var/lib/provision';
 
 const ACQUIRE = [
   'd=$1; run=$2',
-  'mkdir -p -m 0700 -- "${d%/*}" || exit 4',
+  'mkdir -p -- "${d%/*}" || exit 4',
   'if mkdir -m 0700 -- "$d" 2>/dev/null; then',
   '  cat >"$d/holder.json" || { rm -rf -- "$d"; exit 4; }',
   '  exit 0',
@@ -34,8 +36,8 @@ const READ_LEDGER = ['f=$1', '[ -e "$f" ] || exit 0', 'cat -- "$f"'].join('\n');
 
 const WRITE_LEDGER = [
   'f=$1; d=${f%/*}',
+  'mkdir -p -- "$d" || exit 1',
   'umask 077',
-  'mkdir -p -m 0700 -- "$d" || exit 1',
   // mv would move the new ledger into a directory of that name instead of replacing it.
   'if [ -d "$f" ]; then echo "$f is a directory, not the ledger file" >&2; exit 1; fi',
   't=$(mktemp "$d/.ledger.XXXXXX") || exit 1',

@@ -1,7 +1,7 @@
 /**
  * The Linux lock and ledger scripts, run by a real sh on this machine in a temp directory: who
  * takes the lock, who may release it, what a refused taker learns, and the ledger's atomic,
- * root-only writes.
+ * root-only (0600) writes.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -13,9 +13,9 @@ import { linuxHostState } from '../../src/engine/host-state-linux.ts';
 import { describeHolder, LOCK_HELD_EXIT, parseLockAttempt, type LockHolder } from '../../src/engine/host-state.ts';
 import { tempFiles } from './helpers.ts';
 
+/** As the batch script runs a step: with umask 022. */
 function run(c: Command): CommandResult {
-  const [cmd, ...args] = c.argv;
-  const r = spawnSync(cmd as string, args, { input: c.stdin ?? '' });
+  const r = spawnSync('sh', ['-c', 'umask 022; exec "$@"', 'sh', ...c.argv], { input: c.stdin ?? '' });
   return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -79,7 +79,9 @@ describe('host state scripts (Linux, real sh)', () => {
     assert.equal(readFileSync(s.ledgerPath, 'utf8'), '{"v":2}\n');
     assert.equal(run(s.readLedger()).stdout.toString(), '{"v":2}\n');
     assert.equal(statSync(s.ledgerPath).mode & 0o777, 0o600);
-    assert.equal(statSync(dir).mode & 0o777, 0o700);
+    // The directory stays reachable: services keep their own state below it (a respawn wrapper
+    // running as the service's user writes its pid file under /var/lib/provision/service).
+    assert.equal(statSync(dir).mode & 0o777, 0o755);
     assert.deepEqual(readdirSync(dir).sort(), ['ledger.json']);
   });
 
