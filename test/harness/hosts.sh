@@ -205,7 +205,7 @@ wrapper_pid() { # pid of our wrapper for host $1 if it is alive and really ours
 }
 nspawn_pid() { # pid of the host's systemd-nspawn if alive and really ours
   local f p; f="$(hostdir "$1")/nspawn.pid"; [ -f "$f" ] || return 1
-  p=$(cat "$f"); alive "$p" || return 1
+  p=$(cat -- "$f" 2>/dev/null) && alive "$p" || return 1   # (the file may vanish as nspawn exits)
   [[ "$(tr '\0' ' ' < "/proc/$p/cmdline")" == *"systemd-nspawn "*"--machine=$(name_of "$1") "* ]] || return 1
   echo "$p"
 }
@@ -454,7 +454,8 @@ cmd_reboot() { # `systemctl reboot` inside host I, wait for ssh from a new PID 1
   nsenter -t "$l" -m -u -i -n -p -- /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
     systemctl reboot --no-block </dev/null || die "systemctl reboot failed in $n"
   while :; do
-    np=; [ -f "$d/nspawn.pid" ] && read -r np < "$d/nspawn.pid"
+    # (the wrapper removes the file as nspawn exits: it may vanish between a test and a read)
+    np=$(cat -- "$d/nspawn.pid" 2>/dev/null || true)
     # the wrapper restarted nspawn, sshd answers, and PID 1 inside is young (gotcha 7: its own
     # age, not /proc/uptime or boot_id, which are the machine's)
     if [ -n "$np" ] && [ "$np" != "$np0" ] && port_open "$(ip_of "$i")" &&
