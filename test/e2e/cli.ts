@@ -1,5 +1,5 @@
 /** Runs the provision CLI as a real subprocess, as an operator would. */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const SOURCE = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -32,4 +32,11 @@ export function provision(args: readonly string[], options: { env?: NodeJS.Proce
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
     child.stdin.end(options.input ?? '');
   });
+}
+
+/** The CLI as a running process, for tests that act while it runs (e.g. kill it mid-apply). */
+export function spawnProvision(args: readonly string[]): ChildProcessWithoutNullStreams {
+  const child = spawn(process.execPath, [...argv0, ...args], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stdin.end();
+  return child;
 }

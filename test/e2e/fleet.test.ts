@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfiguration } from '../../src/config/playbook.ts';
 import { validator } from '../../src/config/schema.ts';
 import { applyFleet } from '../../src/engine/fleet.ts';
@@ -18,7 +19,7 @@ import { transportFor } from '../../src/transport/factory.ts';
 import { bootHosts, harnessPrerequisites, hostExec, hostOutput, shutdownHosts, type TestFleet } from '../harness/hosts.ts';
 import { fleetInventory } from '../harness/inventory.ts';
 import { observedTransport } from '../harness/observed-transport.ts';
-import { provision } from './cli.ts';
+import { provision, spawnProvision } from './cli.ts';
 
 const HOSTS = 5;
 /** An address on the harness's network where no host answers. */
@@ -26,7 +27,7 @@ const DEAD = `${process.env['TESTHOSTS_NET'] ?? '10.77.0'}.99`;
 let fleet: TestFleet;
 let dir: string;
 
-function playbook(opts: { version: string; extraFile?: boolean; brokenUser?: boolean }): string {
+function playbook(opts: { version: string; extraFile?: boolean; brokenUser?: boolean; slowStep?: boolean }): string {
   return `- hosts: all
   resources:
     - kind: directory
@@ -44,12 +45,17 @@ ${opts.extraFile ? `    - kind: file
       name: fleetbroken
       group: no-such-group
       requires: [file:/etc/fleet/app.conf]
+` : ''}${opts.slowStep ? `    - kind: systemd_service
+      name: fleetslow
+      type: oneshot
+      exec_start: [/bin/sleep, "20"]
+      requires: [file:/etc/fleet/app.conf]
 ` : ''}    - kind: systemd_service
       name: fleetapp
       exec_start: [/bin/sleep, infinity]
       restart: always
       watch: [/etc/fleet/app.conf]
-${opts.brokenUser ? '      requires: [user:fleetbroken]\n' : ''}`;
+${opts.brokenUser ? '      requires: [user:fleetbroken]\n' : ''}${opts.slowStep ? '      requires: [systemd_service:fleetslow]\n' : ''}`;
 }
 
 function write(name: string, text: string): string {
@@ -221,6 +227,44 @@ describe('fleets on real hosts', { timeout: 20 * 60_000 }, () => {
     assert.notEqual(pidAfter, '0');
     const again = await provision(['plan', fixed, '-i', inv, '--detailed-exitcode']);
     assert.equal(again.code, 0, `the pending restart is cleared once done:\n${again.stdout}`);
+  });
+
+  test('a controller killed between a config change and its restart: the next plan shows the pending restart; after unlock, apply performs it', async () => {
+    const inv = inventory('inv-1-kill.yml', [1]);
+    const pidBefore = await mainPid(1);
+    // version 5 changes app.conf, then starts a oneshot unit that takes 20 s, then would restart
+    // fleetapp: the controller is killed while the oneshot runs.
+    const run = spawnProvision(['apply', write('v5-slow.yml', playbook({ version: '5', slowStep: true })), '-i', inv, '--yes']);
+    let stderr = '';
+    await new Promise<void>((resolve, reject) => {
+      run.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (/applying/.test(stderr)) resolve();
+      });
+      run.on('close', () => reject(new Error(`apply ended before applying: ${stderr}`)));
+    });
+    // app.conf is written first; wait until it is, then kill the controller outright.
+    for (let i = 0; i < 100 && (await onHost(1, 'head', '-1', '/etc/fleet/app.conf')) !== 'version = 5'; i++) await sleep(100);
+    run.kill('SIGKILL');
+    await new Promise((resolve) => run.on('close', resolve));
+    assert.equal(await onHost(1, 'head', '-1', '/etc/fleet/app.conf'), 'version = 5');
+    assert.equal(await mainPid(1), pidBefore, 'not restarted by the killed run');
+
+    const v5 = write('v5.yml', playbook({ version: '5' }));
+    const plan = await provision(['plan', v5, '-i', inv, '--detailed-exitcode']);
+    assert.equal(plan.code, 2, plan.stdout + plan.stderr);
+    assert.match(plan.stdout, /~ systemd_service:fleetapp {2}\(refresh \(pending from a failed run at /);
+    // The killed run still holds the host's lock: apply is refused until an operator removes it.
+    const refused = await provision(['apply', v5, '-i', inv, '--yes']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stdout, /another apply holds the lock/);
+    const unlocked = await provision(['unlock', fleet.hosts[0]?.name ?? '', '-i', inv]);
+    assert.equal(unlocked.code, 0, unlocked.stdout + unlocked.stderr);
+    const applied = await provision(['apply', v5, '-i', inv, '--yes', '--prune']);
+    assert.equal(applied.code, 0, applied.stdout + applied.stderr);
+    assert.notEqual(await mainPid(1), pidBefore, 'the pending restart ran');
+    const again = await provision(['plan', v5, '-i', inv, '--detailed-exitcode']);
+    assert.equal(again.code, 0, `nothing owed, the slow unit pruned:\n${again.stdout}`);
   });
 
   test('a resource removed from the playbook shows as an orphan; --prune deletes it', async () => {
