@@ -3,6 +3,7 @@
  * state both ACL kinds diff against: explicit entries merged by SID + type + flags with their
  * rights normalised, the owner, protection, and what each identity of the resource resolved to.
  */
+import { knownSid } from '../service/windows/sid.ts';
 import type { CommandResult } from '../../src/core/types.ts';
 import { type AceType, type AclDesiredCommon, bitsToFlags, entryKey, INHERITANCE_BITS, type InheritanceFlag, isSid, normaliseSid, PROPAGATION_BITS, type PropagationFlag } from './model.ts';
 import { type AclTarget, normalisedNames, normaliseMask } from './rights.ts';
@@ -44,10 +45,14 @@ export function identitiesOf(d: AclDesiredCommon): string[] {
   return [...new Set([...(d.owner === undefined ? [] : [d.owner]), ...(d.entries ?? []).map((e) => e.identity)])];
 }
 
-/** The SID an identity stands for: a SID string itself, else what the host resolved it to. */
+/**
+ * The SID an identity stands for: a SID string itself, else what the host resolved it to, else
+ * a SID known without the host (well-known accounts; `NT SERVICE\x` is derived from the name, so
+ * a folder can be granted to a service's virtual account before the service exists).
+ */
 export function sidOf(identity: string, identities: readonly ResolvedIdentity[]): string | null {
   if (isSid(identity)) return normaliseSid(identity);
-  return identities.find((r) => r.identity === identity)?.sid ?? null;
+  return identities.find((r) => r.identity === identity)?.sid ?? knownSid(identity);
 }
 
 type Json = Record<string, unknown>;

@@ -88,11 +88,12 @@ describe('identities and entry keys', () => {
     assert.equal(normaliseSid('s-1-5-18'), 'S-1-5-18');
   });
 
-  test('a name resolves through what the host returned; a SID stands for itself; unknown names are null', () => {
-    const resolved = [{ identity: 'BUILTIN\\Users', sid: 'S-1-5-32-545' }, { identity: 'NT SERVICE\\new', sid: null }];
+  test('a name resolves through what the host returned; a SID stands for itself; a virtual account is derived; unknown names are null', () => {
+    const resolved = [{ identity: 'BUILTIN\\Users', sid: 'S-1-5-32-545' }, { identity: 'NT SERVICE\\TrustedInstaller', sid: null }];
     assert.equal(sidOf('BUILTIN\\Users', resolved), 'S-1-5-32-545');
     assert.equal(sidOf('s-1-5-32-545', resolved), 'S-1-5-32-545');
-    assert.equal(sidOf('NT SERVICE\\new', resolved), null);
+    // Not resolvable on the host yet (its service does not exist): derived from the name.
+    assert.equal(sidOf('NT SERVICE\\TrustedInstaller', resolved), 'S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464');
     assert.equal(sidOf('nobody', resolved), null);
   });
 
