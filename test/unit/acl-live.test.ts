@@ -11,8 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { aclModule, type AclCurrent, type AclDesired } from '../../modules/acl/index.ts';
 import type { HostCommand, CommandResult, DiffResult, HostFacts } from '../../src/core/types.ts';
-import { buildBatchScript, newNonce, parseBatchOutput } from '../../src/engine/remote-script.ts';
-import { asShell, asShellAll } from '../support/commands.ts';
+import { asShell, asShellAll, runAsBatch } from '../support/commands.ts';
 import { LocalTransport } from '../../src/transport/local.ts';
 
 const facts: HostFacts = { os: 'linux', uid: process.getuid?.() ?? 1000, systemdVersion: null };
@@ -77,15 +76,8 @@ after(() => {
   if (root !== '') rmSync(root, { recursive: true, force: true });
 });
 
-/** Run commands as one apply batch; the results of the steps that ran, in order. */
-async function run(commands: readonly HostCommand[]): Promise<CommandResult[]> {
-  const nonce = newNonce();
-  const script = buildBatchScript(asShellAll(commands).map((command, i) => ({ id: `s${i}`, command })), { stopOnFailure: true }, nonce);
-  const r = await transport.runScript(script);
-  assert.equal(r.code, 0, `batch script failed: ${r.stderr.toString('utf8')}`);
-  const results = parseBatchOutput(r.stdout, nonce);
-  return commands.map((_, i) => results.get(`s${i}`)).filter((x): x is CommandResult => x !== undefined);
-}
+/** Run commands as one apply batch on this machine. */
+const run = (commands: readonly HostCommand[]): Promise<CommandResult[]> => runAsBatch(transport, commands);
 
 async function plan(desired: AclDesired): Promise<{ current: AclCurrent; diff: DiffResult }> {
   assert.deepEqual(aclModule.check?.(desired) ?? [], []);

@@ -11,8 +11,7 @@ import { sha256 } from '../../src/core/json.ts';
 import { directoryModule, type DirectoryDesired } from '../../modules/directory/index.ts';
 import { fileModule, type FileDesired } from '../../modules/file/index.ts';
 import type { HostCommand, CommandResult, DiffResult, HostFacts, Module } from '../../src/core/types.ts';
-import { buildBatchScript, newNonce, parseBatchOutput } from '../../src/engine/remote-script.ts';
-import { asShellAll } from '../support/commands.ts';
+import { asShellAll, runAsBatch } from '../support/commands.ts';
 import { LocalTransport } from '../../src/transport/local.ts';
 
 const facts: HostFacts = { os: 'linux', uid: process.getuid?.() ?? 1000, systemdVersion: null };
@@ -36,15 +35,8 @@ after(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-/** Run commands as one apply batch; the results of the steps that ran, in order. */
-async function run(commands: readonly HostCommand[]): Promise<CommandResult[]> {
-  const nonce = newNonce();
-  const script = buildBatchScript(asShellAll(commands).map((command, i) => ({ id: `s${i}`, command })), { stopOnFailure: true }, nonce);
-  const r = await transport.runScript(script);
-  assert.equal(r.code, 0, `batch script failed: ${r.stderr.toString('utf8')}`);
-  const results = parseBatchOutput(r.stdout, nonce);
-  return commands.map((_, i) => results.get(`s${i}`)).filter((x): x is CommandResult => x !== undefined);
-}
+/** Run commands as one apply batch on this machine. */
+const run = (commands: readonly HostCommand[]): Promise<CommandResult[]> => runAsBatch(transport, commands);
 
 async function plan<D, C>(mod: Module<D, C>, desired: D): Promise<{ current: C; diff: DiffResult }> {
   const [result] = await run([mod.probe(desired)]);
