@@ -2,8 +2,7 @@
  * The plan as stable, documented JSON (schemas/plan.schema.json): printed by `plan --json`,
  * saved by `plan --out` and read back by `apply FILE`. It never holds secret values.
  */
-import { readFileSync } from 'node:fs';
-import { validator } from '../config/schema.ts';
+import { readJsonDocument } from '../config/json-document.ts';
 import { digest } from '../core/json.ts';
 import type { HostOutcome } from './fleet.ts';
 import type { HostPlan, PlanAction } from './plan.ts';
@@ -60,20 +59,7 @@ export class PlanFileError extends Error {
 }
 
 export function readPlanDocument(file: string): PlanDocument {
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new PlanFileError(`cannot read plan ${file}: ${(e as Error).message}`);
-  }
-  const validate = validator('plan.schema.json');
-  if (!validate(data)) {
-    const first = validate.errors?.[0];
-    throw new PlanFileError(`${file} is not a provision plan: ${first?.instancePath || '/'} ${first?.message ?? ''}`);
-  }
-  const doc = data as PlanDocument;
-  if (doc.format_version !== PLAN_FORMAT_VERSION) throw new PlanFileError(`${file} has plan format ${doc.format_version}; this provision reads ${PLAN_FORMAT_VERSION}`);
-  return doc;
+  return readJsonDocument(file, { schema: 'plan.schema.json', what: 'plan', version: PLAN_FORMAT_VERSION, fail: (m) => new PlanFileError(m) }) as PlanDocument;
 }
 
 /** A short fingerprint shown with the plan, so an operator can tell two plans apart. */

@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PlanDocument } from '../../src/engine/plan-document.ts';
 import { bootHosts, harnessPrerequisites, hostExec, rebootHost, shutdownHosts, type TestFleet } from '../harness/hosts.ts';
+import { fleetInventory } from '../harness/inventory.ts';
 import { provision } from './cli.ts';
 
 const METHODS = ['systemd', 'supervisor', 'cron-reboot', 'sysv'] as const;
@@ -63,21 +64,7 @@ const env = { SVC_TOKEN: SECRET };
 interface HostVars { method: string; policy?: string; numprocs?: number; ensure?: string; level?: string }
 
 function inventory(vars: readonly HostVars[]): string {
-  const hosts = fleet.hosts.map((h, i) => {
-    const v = vars[i] ?? vars[0] ?? { method: 'systemd' };
-    const all = { policy: 'always', numprocs: 1, ensure: 'present', level: 'info', ...v };
-    return `    ${h.name}: { address: ${h.address}, vars: ${JSON.stringify(all)} }`;
-  });
-  return `all:
-  connection:
-    user: root
-    identity_file: ${fleet.hosts[0]?.privateKeyPath}
-    known_hosts_file: ${fleet.knownHostsPath}
-    ssh_config_file: null
-    connect_timeout: 3
-  hosts:
-${hosts.join('\n')}
-`;
+  return fleetInventory(fleet, { hostVars: (i) => ({ policy: 'always', numprocs: 1, ensure: 'present', level: 'info', ...(vars[i] ?? vars[0] ?? { method: 'systemd' }) }) });
 }
 
 const perMethod = (extra: Partial<HostVars> = {}): HostVars[] => METHODS.map((method) => ({ method, ...extra }));
