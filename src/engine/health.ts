@@ -95,8 +95,6 @@ export async function runHealth(transport: Transport, work: HostWork, options: H
     }
   }
   if (steps.length === 0) return [];
-  // The batch exits with its last step's code: end with one that succeeds, a failed check is not a broken shell.
-  steps.push({ id: 'health.end', command: { argv: ['true'], label: 'end of health checks' } });
   const results = await runBatch(transport, work, steps, false, options.phase ?? 'apply');
   return pending.map(({ id, result }) => {
     const r = results.get(id);

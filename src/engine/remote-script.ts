@@ -86,6 +86,9 @@ export function buildBatchScript(steps: readonly ScriptStep[], options: BatchOpt
     '__sub() { ( "$@" ); }',
     ...[...functions.entries()].flatMap(([script, fn]) => [`${fn}() {`, script, '}']),
     ...body,
+    // Each step's exit code is in its frame: the script itself succeeds however the last step
+    // ended, so only a broken shell (mktemp, a killed session) makes it exit non-zero.
+    'return 0',
     '}',
     'main',
     '',

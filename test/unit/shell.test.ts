@@ -93,6 +93,16 @@ describe('batched remote script', () => {
     assert.equal(out.get('two')?.code, 1);
   });
 
+  test('a failing last step is in its frame; the script itself exits 0 (it is not a broken shell)', async () => {
+    const t = new LocalTransport({ host: 'local', become: null });
+    const nonce = newNonce();
+    for (const stopOnFailure of [false, true]) {
+      const r = await t.runScript(buildBatchScript([{ id: 'one', command: { argv: ['true'], label: 'ok' } }, { id: 'last', command: { argv: ['sh', '-c', 'exit 7'], label: 'fails' } }], { stopOnFailure }, nonce));
+      assert.equal(r.code, 0);
+      assert.equal(parseBatchOutput(r.stdout, nonce).get('last')?.code, 7);
+    }
+  });
+
   test('a step cannot read the rest of the script from stdin', async () => {
     const t = new LocalTransport({ host: 'local', become: null });
     const nonce = newNonce();
